@@ -1,0 +1,3 @@
+from snowbatch.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""All I/O lives here: the Backend protocol and its two implementations."""

@@ -1,0 +1,96 @@
+"""The one interface both backends implement (Snowflake and the embedded local account).
+
+Methods take name value objects (never raw strings that reach SQL), return records from
+`snowbatch.core.records`, and raise `snowbatch.core.errors.SnowbatchError` subclasses with a next step
+for every anticipated failure. They are synchronous: MCP runs sync tools in worker threads.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+from snowbatch.core.records import (
+    EnvironmentInfo,
+    FileListing,
+    JobInfo,
+    LogChunk,
+    ModelSummary,
+    OutputInfo,
+    Page,
+    PoolInfo,
+    RelationInfo,
+    ResultPreview,
+    StageInfo,
+    VersionDetail,
+    VersionInfo,
+)
+from snowbatch.core.requests import BatchJobSpec
+
+TableWriteMode = Literal["error", "overwrite", "append"]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: Literal["local", "snowflake"]
+
+    # --- environment -------------------------------------------------------------------------
+    def environment(self) -> EnvironmentInfo: ...
+
+    def default_schema(self) -> SchemaName | None:
+        """The database and schema that unqualified names resolve against."""
+        ...
+
+    # --- registry -----------------------------------------------------------------------------
+    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
+                    cursor: str | None) -> Page[ModelSummary]: ...
+
+    def list_model_versions(self, model: ObjectName) -> list[VersionInfo]: ...
+
+    def version_detail(self, model: ObjectName, version: Identifier | None) -> VersionDetail:
+        """Functions and facts of a version; `None` means the model's default version."""
+        ...
+
+    # --- data ---------------------------------------------------------------------------------
+    def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo: ...
+
+    # --- stages -------------------------------------------------------------------------------
+    def list_stages(self, schema: SchemaName) -> list[StageInfo]: ...
+
+    def describe_stage(self, stage: ObjectName) -> StageInfo: ...
+
+    def create_stage(self, stage: ObjectName, *, comment: str | None) -> StageInfo: ...
+
+    def list_stage_files(self, location: StageLocation, *, pattern: str | None,
+                         limit: int) -> FileListing: ...
+
+    # --- compute pools ------------------------------------------------------------------------
+    def list_compute_pools(self) -> list[PoolInfo]: ...
+
+    def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int,
+                            max_nodes: int, auto_suspend_secs: int) -> PoolInfo: ...
+
+    def resume_compute_pool(self, name: Identifier) -> PoolInfo: ...
+
+    # --- batch jobs ---------------------------------------------------------------------------
+    def submit_job(self, spec: BatchJobSpec) -> JobInfo: ...
+
+    def get_job(self, job_id: ObjectName) -> JobInfo: ...
+
+    def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]: ...
+
+    def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk: ...
+
+    def cancel_job(self, job_id: ObjectName) -> JobInfo: ...
+
+    def delete_job(self, job_id: ObjectName) -> JobInfo: ...
+
+    # --- output -------------------------------------------------------------------------------
+    def inspect_output(self, location: StageLocation) -> OutputInfo: ...
+
+    def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview: ...
+
+    def save_results_to_table(self, location: StageLocation, table: ObjectName,
+                              *, mode: TableWriteMode) -> int:
+        """Load a job's Parquet results into a table; returns the rows written."""
+        ...

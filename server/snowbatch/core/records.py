@@ -1,0 +1,184 @@
+"""Facts a backend reports: plain records shared by both backends, the core and the tools.
+
+Names are stored in display form (`str(ObjectName)`), so records serialise compactly and read the way
+a person writes them; code that needs SQL re-parses them into name value objects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from snowbatch.core.signatures import FunctionInfo
+
+T = TypeVar("T")
+
+JobStatus = Literal[
+    "PENDING", "RUNNING", "DONE", "FAILED", "CANCELLING", "CANCELLED", "INTERNAL_ERROR", "DELETED"
+]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR", "DELETED"})
+Encryption = Literal["SNOWFLAKE_SSE", "SNOWFLAKE_FULL", "EXTERNAL", "UNKNOWN"]
+PoolState = Literal["IDLE", "ACTIVE", "SUSPENDED", "STARTING", "STOPPING", "RESIZING", "UNKNOWN"]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(None, description="pass back as cursor= for the next page")
+    total: int | None = None
+
+
+class EnvironmentInfo(BaseModel):
+    backend: Literal["local", "snowflake"]
+    account: str | None = None
+    user: str | None = None
+    role: str | None = None
+    warehouse: str | None = None
+    database: str | None = None
+    schema_: str | None = Field(None, alias="schema")
+    snowml_version: str | None = None
+    home: str | None = None
+    gpu_available: bool | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class ModelSummary(BaseModel):
+    name: str
+    versions: int
+    default_version: str | None = None
+    comment: str | None = None
+
+
+class VersionInfo(BaseModel):
+    version: str
+    is_default: bool = False
+    aliases: list[str] = Field(default_factory=list)
+    created_on: datetime | None = None
+    runnable_in: list[str] = Field(default_factory=list, description="WAREHOUSE and/or SPCS")
+    model_type: str | None = None
+    comment: str | None = None
+
+
+class VersionDetail(BaseModel):
+    """A version's functions and the facts that steer approach and pool choice."""
+
+    model: str
+    version: str
+    model_type: str | None = None
+    task: str | None = None
+    runnable_in: list[str] = Field(default_factory=list)
+    needs_gpu: bool = False
+    functions: list[FunctionInfo]
+
+
+class ColumnInfo(BaseModel):
+    name: str
+    sql_type: str
+    nullable: bool = True
+
+
+class RelationInfo(BaseModel):
+    """A table's or query's columns (and, when asked and cheap, its row count)."""
+
+    source: str
+    columns: list[ColumnInfo]
+    row_count: int | None = None
+
+
+class StageInfo(BaseModel):
+    name: str
+    kind: Literal["INTERNAL", "EXTERNAL"] = "INTERNAL"
+    encryption: Encryption
+    encryption_evidence: str = Field("", description="how the encryption was determined")
+    comment: str | None = None
+
+
+class StageFile(BaseModel):
+    path: str = Field(description="full stage path, @DB.SCHEMA.STAGE/dir/file")
+    size: int
+    last_modified: datetime | None = None
+
+
+class FileListing(BaseModel):
+    location: str
+    count: int
+    total_bytes: int
+    extensions: dict[str, int]
+    files: list[StageFile] = Field(description="the first files, up to the limit")
+    truncated: bool = False
+
+
+class PoolInfo(BaseModel):
+    name: str
+    state: PoolState
+    instance_family: str
+    min_nodes: int = 1
+    max_nodes: int = 1
+    active_nodes: int = 0
+    auto_resume: bool = True
+    vcpu: int | None = None
+    memory_gib: int | None = None
+    gpus: int = 0
+    gpu_kind: str | None = None
+
+    @property
+    def has_gpu(self) -> bool:
+        return self.gpus > 0 or self.instance_family.upper().startswith("GPU")
+
+
+class JobProgress(BaseModel):
+    rows_done: int | None = None
+    rows_total: int | None = None
+
+
+class JobInfo(BaseModel):
+    job_id: str = Field(description="DB.SCHEMA.NAME")
+    kind: Literal["batch", "warehouse"] = "batch"
+    status: JobStatus
+    model: str | None = None
+    version: str | None = None
+    function: str | None = None
+    compute_pool: str | None = None
+    output_location: str | None = Field(None, description="where this job's results are written")
+    created_on: datetime | None = None
+    started_on: datetime | None = None
+    completed_on: datetime | None = None
+    message: str | None = None
+    progress: JobProgress | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class OutputFile(BaseModel):
+    path: str
+    size: int
+    rows: int | None = None
+
+
+class OutputInfo(BaseModel):
+    location: str
+    files: list[OutputFile]
+    total_bytes: int
+    rows: int | None = Field(None, description="from Parquet metadata where readable")
+    success_marker: bool
+    state: Literal["complete", "partial", "empty"]
+    advice: str | None = None
+
+
+class ResultPreview(BaseModel):
+    location: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total_rows: int | None = None
+    truncated_cells: int = 0
+
+
+class LogChunk(BaseModel):
+    job_id: str
+    lines: list[str]
+    next_offset: int | None = Field(None, description="pass back as offset= for older lines")
+    truncated: bool = False

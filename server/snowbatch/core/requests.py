@@ -1,0 +1,131 @@
+"""What a person asks for (`BatchJobRequest`) and what a backend is told to run (`BatchJobSpec`).
+
+The request keeps the person's words (names as typed, optional choices left open); preflight resolves it
+against the backend's facts into a spec in which every name is qualified, the function is chosen and
+every default is explicit. The spec is what the confirmation token and the plan id are bound to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SaveMode = Literal["error", "overwrite"]
+FileEncoding = Literal["RAW_BYTES", "BASE64", "BASE64_DATA_URL"]
+
+
+class TableInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["table"] = "table"
+    table: str = Field(description="DB.SCHEMA.TABLE (or a view)")
+    columns: list[str] | None = Field(None, description="columns to pass; default: all")
+
+
+class RowsInput(BaseModel):
+    """A few rows given inline (for a quick try); they become a temporary table at submit."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["rows"] = "rows"
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+
+
+class FilesInput(BaseModel):
+    """Files on a stage: one row per file, the full stage path in `column` (non-template flow)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["files"] = "files"
+    stage_location: str = Field(description="@DB.SCHEMA.STAGE/dir/")
+    pattern: str | None = Field(None, description="regular expression on the path, as LIST PATTERN")
+    column: str = Field("FILE_PATH", description="input column that receives the file")
+    encoding: FileEncoding | None = Field(None, description="default: chosen from the signature type")
+    limit: int | None = Field(None, ge=1, description="only the first N files (try a few first)")
+
+
+class ChatInput(BaseModel):
+    """OpenAI-format chat input (template flow): a prompt plus files, or a table of messages."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["chat"] = "chat"
+    prompt: str | None = Field(None, description="user text for each message list")
+    system: str | None = None
+    stage_location: str | None = Field(None, description="files to attach, one message list per file")
+    pattern: str | None = None
+    media: Literal["image", "video", "audio"] = "image"
+    table: str | None = Field(None, description="alternatively a table with a MESSAGES column")
+    limit: int | None = Field(None, ge=1)
+
+
+InputSource = Annotated[TableInput | RowsInput | FilesInput | ChatInput, Field(discriminator="kind")]
+
+
+class Scaling(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    replicas: int | None = Field(None, ge=1, le=64, description="job instances (default 1)")
+    num_workers: int | None = Field(None, ge=1, le=256, description="workers per instance (default auto)")
+    max_batch_rows: int | None = Field(None, ge=1, le=10_000_000, description="rows per batch (default auto)")
+    cpu_requests: str | None = None
+    memory_requests: str | None = None
+    gpu_requests: str | None = None
+
+
+class BatchJobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field(description="DB.SCHEMA.MODEL")
+    version: str | None = Field(None, description="version name or alias; default: the default version")
+    function: str | None = Field(None, description="needed only when the model has several functions")
+    input: InputSource
+    output_stage: str = Field(description="@DB.SCHEMA.STAGE/path/ on an SSE stage")
+    compute_pool: str
+    mode: SaveMode = Field("error", description="error (safe default) refuses a non-empty location")
+    scaling: Scaling = Field(default_factory=Scaling)
+    params: dict[str, Any] | None = Field(None, description="signature params (InputSpec.params)")
+    column_handling: dict[str, FileEncoding] | None = Field(
+        None, description="file columns and their encoding, when input columns hold stage paths"
+    )
+    engine: Literal["vllm", "python_generic"] | None = None
+    engine_args: list[str] | None = None
+    job_name: str | None = Field(None, description="default: generated")
+
+
+class ResolvedInput(BaseModel):
+    """The input a job reads, resolved: a table, inline rows, or a list of stage files."""
+
+    kind: Literal["table", "rows", "files", "chat"]
+    table: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    rows: list[dict[str, Any]] | None = None
+    files: list[str] | None = Field(None, description="full stage paths, for files/chat inputs")
+    file_column: str | None = None
+    chat_template: dict[str, Any] | None = None
+    chat_table: str | None = None
+    row_count: int | None = None
+
+
+class BatchJobSpec(BaseModel):
+    """Everything a backend needs to submit one job, all names qualified and defaults explicit."""
+
+    model: str
+    version: str
+    function_name: str = Field(description="SQL name, as SHOW FUNCTIONS lists it")
+    target_method: str
+    input: ResolvedInput
+    output_stage: str = Field(description="base location; the job writes <output_stage>/<job_name>/")
+    compute_pool: str
+    mode: SaveMode
+    job_name: str
+    replicas: int = 1
+    num_workers: int | None = None
+    max_batch_rows: int | None = None
+    cpu_requests: str | None = None
+    memory_requests: str | None = None
+    gpu_requests: str | None = None
+    params: dict[str, Any] | None = None
+    column_handling: dict[str, FileEncoding] | None = None
+    engine: str | None = None
+    engine_args: list[str] | None = None
+
+    @property
+    def job_output_location(self) -> str:
+        base = self.output_stage if self.output_stage.endswith("/") else self.output_stage + "/"
+        return f"{base}{self.job_name}/"

@@ -1,0 +1,25 @@
+"""Where the shipped skills/ and templates/ are: inside an installed wheel, or in a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _bundled(name: str) -> Path:
+    installed = _PACKAGE / "_bundled" / name
+    if installed.is_dir():
+        return installed
+    checkout = _PACKAGE.parent.parent / name  # server/snowbatch -> repository root
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"snowbatch's {name}/ folder is missing from this installation; reinstall snowbatch.")
+
+
+def skills_dir() -> Path:
+    return _bundled("skills")
+
+
+def templates_dir() -> Path:
+    return _bundled("templates")

@@ -1,0 +1,70 @@
+"""Settings from SNOWBATCH_* environment variables (and CLI flags, which set the same fields).
+
+The backend defaults to the embedded local account unless a Snowflake connection is configured, so a
+newcomer with no account gets a working product and nobody with an account is silently sent to a toy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SPCS_TOKEN_FILE = Path("/snowflake/session/token")
+
+
+def default_home() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("snowbatch", appauthor=False))
+
+
+def snowflake_config_dir() -> Path:
+    """Where the Snowflake connector looks for connections.toml (its own rule)."""
+    env = os.environ.get("SNOWFLAKE_HOME")
+    if env and Path(env).expanduser().is_dir():
+        return Path(env).expanduser()
+    legacy = Path.home() / ".snowflake"
+    if legacy.is_dir():
+        return legacy
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("snowflake", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SNOWBATCH_", extra="ignore")
+
+    backend: Literal["auto", "local", "snowflake"] = Field(
+        "auto", description="auto: snowflake when a connection is configured, else local"
+    )
+    home: Path = Field(default_factory=default_home, description="the local account's folder")
+    connection_name: str | None = Field(None, description="a connection in connections.toml")
+    read_only: bool = Field(False, description="register no tool that spends or changes anything")
+    auto_approve: bool = Field(
+        False, description="skip confirmations; only for non-interactive automation"
+    )
+    confirmation_ttl_seconds: int = Field(600, ge=30, le=3600)
+    # Where a Snowflake password/PAT/passphrase is given to snowbatch directly rather than through the
+    # connector's files; SecretStr keeps it out of reprs, logs and tool output.
+    password: SecretStr | None = None
+    private_key_passphrase: SecretStr | None = None
+
+    def resolved_backend(self) -> Literal["local", "snowflake"]:
+        if self.backend != "auto":
+            return self.backend
+        return "snowflake" if snowflake_connection_configured(self.connection_name) else "local"
+
+
+def snowflake_connection_configured(connection_name: str | None) -> bool:
+    """A connection counts as configured when named, given by env vars, in SPCS, or in connections.toml."""
+    if connection_name or os.environ.get("SNOWFLAKE_DEFAULT_CONNECTION_NAME"):
+        return True
+    if os.environ.get("SNOWFLAKE_ACCOUNT") or os.environ.get("SNOWFLAKE_CONNECTIONS"):
+        return True
+    if SPCS_TOKEN_FILE.exists():
+        return True
+    return (snowflake_config_dir() / "connections.toml").is_file()
