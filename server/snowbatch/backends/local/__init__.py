@@ -1,0 +1,1 @@
+"""The embedded local account: DuckDB tables, stage folders, packaged models, jobs as processes."""

@@ -1,0 +1,143 @@
+"""LocalBackend: the Backend protocol over a local account on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from snowbatch.backends.base import TableWriteMode
+from snowbatch.backends.local.account import LocalAccount
+from snowbatch.backends.local.jobs import LocalJobs
+from snowbatch.backends.local.output import LocalOutput
+from snowbatch.backends.local.pools import LocalPools, machine_has_gpu
+from snowbatch.backends.local.registry import LocalRegistry
+from snowbatch.backends.local.stages import LocalStages
+from snowbatch.backends.local.tables import LocalTables
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+from snowbatch.core.records import (
+    EnvironmentInfo,
+    FileListing,
+    JobInfo,
+    LogChunk,
+    ModelSummary,
+    OutputInfo,
+    Page,
+    PoolInfo,
+    RelationInfo,
+    ResultPreview,
+    StageInfo,
+    VersionDetail,
+    VersionInfo,
+)
+from snowbatch.core.requests import BatchJobSpec
+from snowbatch.samples import DATABASE, SCHEMA
+
+
+def installed_snowml_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("snowflake-ml-python")
+    except PackageNotFoundError:
+        return None
+
+
+class LocalBackend:
+    name: Literal["local"] = "local"
+
+    def __init__(self, home: Path) -> None:
+        self.account = LocalAccount(home)
+        self.account.ensure()
+        self.tables = LocalTables(self.account)
+        self.stages = LocalStages(self.account)
+        self.registry = LocalRegistry(self.account)
+        self.pools = LocalPools(self.account)
+        self.jobs = LocalJobs(self.account, self.tables, self.stages, self.registry, self.pools)
+        self.output = LocalOutput(self.account, self.stages, self.tables)
+
+    def environment(self) -> EnvironmentInfo:
+        return EnvironmentInfo(backend="local", account="local", user=None, role="LOCAL_OWNER",
+                               warehouse="LOCAL_WH", database=DATABASE, schema=SCHEMA,
+                               snowml_version=installed_snowml_version(), home=str(self.account.home),
+                               gpu_available=machine_has_gpu())
+
+    def default_schema(self) -> SchemaName:
+        return SchemaName(Identifier(DATABASE), Identifier(SCHEMA))
+
+    # registry
+    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
+                    cursor: str | None) -> Page[ModelSummary]:
+        models = self.registry.list_models(schema)
+        if like:
+            from fnmatch import fnmatch
+
+            pattern = like.replace("%", "*").replace("_", "?").upper()
+            models = [m for m in models if fnmatch(m.name.rsplit(".", 1)[-1].upper(), pattern)]
+        start = int(cursor) if cursor and cursor.isdigit() else 0
+        return Page(items=models[start:start + limit], total=len(models),
+                    next_cursor=str(start + limit) if start + limit < len(models) else None)
+
+    def list_model_versions(self, model: ObjectName) -> list[VersionInfo]:
+        return self.registry.list_versions(model)
+
+    def version_detail(self, model: ObjectName, version: Identifier | None) -> VersionDetail:
+        return self.registry.version_detail(model, version)
+
+    # data
+    def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
+        return self.tables.describe(table, count_rows=count_rows)
+
+    # stages
+    def list_stages(self, schema: SchemaName) -> list[StageInfo]:
+        return self.stages.list(schema)
+
+    def describe_stage(self, stage: ObjectName) -> StageInfo:
+        return self.stages.describe(stage)
+
+    def create_stage(self, stage: ObjectName, *, comment: str | None) -> StageInfo:
+        return self.stages.create(stage, encryption="SNOWFLAKE_SSE", comment=comment)
+
+    def list_stage_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
+        return self.stages.list_files(location, pattern=pattern, limit=limit)
+
+    # pools
+    def list_compute_pools(self) -> list[PoolInfo]:
+        return self.pools.list()
+
+    def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int,
+                            max_nodes: int, auto_suspend_secs: int) -> PoolInfo:
+        return self.pools.create(name, instance_family=instance_family, min_nodes=min_nodes,
+                                 max_nodes=max_nodes)
+
+    def resume_compute_pool(self, name: Identifier) -> PoolInfo:
+        return self.pools.resume(name)
+
+    # jobs
+    def submit_job(self, spec: BatchJobSpec) -> JobInfo:
+        return self.jobs.submit(spec)
+
+    def get_job(self, job_id: ObjectName) -> JobInfo:
+        return self.jobs.get(job_id)
+
+    def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
+        return self.jobs.list(limit=limit, cursor=cursor)
+
+    def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
+        return self.jobs.logs(job_id, tail=tail, offset=offset)
+
+    def cancel_job(self, job_id: ObjectName) -> JobInfo:
+        return self.jobs.cancel(job_id)
+
+    def delete_job(self, job_id: ObjectName) -> JobInfo:
+        return self.jobs.delete(job_id)
+
+    # output
+    def inspect_output(self, location: StageLocation) -> OutputInfo:
+        return self.output.inspect(location)
+
+    def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        return self.output.preview(location, limit=limit, max_cell_chars=max_cell_chars)
+
+    def save_results_to_table(self, location: StageLocation, table: ObjectName,
+                              *, mode: TableWriteMode) -> int:
+        return self.output.save(location, table, mode=mode)

@@ -1,0 +1,61 @@
+"""A local job's files: job.json (what to run, written once), state.json (status, progress), log.txt.
+
+Both the server and the runner update state.json; each update is a locked read-modify-write followed by
+an atomic replace, so neither loses the other's fields and no reader sees half a file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from snowbatch.backends.local.account import read_json, write_json_atomic
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class JobFiles:
+    def __init__(self, job_dir: Path) -> None:
+        self.dir = job_dir
+
+    @property
+    def job_file(self) -> Path:
+        return self.dir / "job.json"
+
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "state.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.dir / "log.txt"
+
+    @property
+    def input_file(self) -> Path:
+        return self.dir / "input" / "input.parquet"
+
+    def read_job(self) -> dict[str, Any]:
+        return read_json(self.job_file)
+
+    def write_job(self, job: dict[str, Any]) -> None:
+        write_json_atomic(self.job_file, job)
+
+    def read_state(self) -> dict[str, Any]:
+        return read_json(self.state_file)
+
+    def update_state(self, **changes: Any) -> dict[str, Any]:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with (self.dir / ".state.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                state = read_json(self.state_file) if self.state_file.exists() else {}
+            except (json.JSONDecodeError, OSError):
+                state = {}
+            state.update(changes)
+            write_json_atomic(self.state_file, state)
+            return state

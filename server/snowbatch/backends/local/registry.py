@@ -1,0 +1,163 @@
+"""The local model registry: models saved with snowflake-ml's own packager.
+
+Using the packager that `Registry.log_model` uses means functions, signatures and output column names
+are the ones Snowflake would show, and a version's model.yaml is exactly the `model_spec` that
+SHOW VERSIONS IN MODEL returns. The packager is a private snowflake-ml module: it is imported here and
+in the job runner only (tests/unit/test_packager_contract.py fails loudly if it changes).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from snowbatch.backends.local.account import LocalAccount, decode_name, read_json, write_json_atomic
+from snowbatch.core.errors import Conflict, NotFound, did_you_mean
+from snowbatch.core.names import Identifier, ObjectName, SchemaName
+from snowbatch.core.records import ModelSummary, VersionDetail, VersionInfo
+from snowbatch.core.signatures import functions_from_model_spec
+
+MODEL_META = "model.json"
+VERSION_META = "version.json"
+
+
+@lru_cache(maxsize=64)
+def _load_spec(path: str, mtime: float) -> dict[str, Any]:
+    import yaml
+
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def read_model_spec(version_dir: Path) -> dict[str, Any]:
+    spec_file = version_dir / "model.yaml"
+    return _load_spec(str(spec_file), spec_file.stat().st_mtime)
+
+
+def needs_gpu(spec: dict[str, Any]) -> bool:
+    """A model logged with a CUDA runtime (options cuda_version) only runs on GPU nodes."""
+    env = spec.get("env") or {}
+    runtimes = spec.get("runtimes") or {}
+    return bool(env.get("cuda_version")) or any("gpu" in str(k).lower() for k in runtimes)
+
+
+class LocalRegistry:
+    def __init__(self, account: LocalAccount) -> None:
+        self.account = account
+
+    # --- reading ------------------------------------------------------------------------------
+    def _model_meta(self, model: ObjectName) -> dict[str, Any]:
+        meta = self.account.model_dir(model) / MODEL_META
+        if not meta.is_file():
+            assert model.database is not None and model.schema is not None
+            known = [m.name for m in self.list_models(SchemaName(model.database, model.schema))]
+            raise NotFound(
+                f"Model {model} does not exist or is not visible to this role.{did_you_mean(str(model), known)}",
+                "Check the database and schema (list_models shows what is there).",
+            )
+        return read_json(meta)
+
+    def list_models(self, schema: SchemaName) -> list[ModelSummary]:
+        folder = self.account.models_dir(schema)
+        if not folder.is_dir():
+            return []
+        out = []
+        for meta_file in sorted(folder.glob(f"*/{MODEL_META}")):
+            model = ObjectName(decode_name(meta_file.parent.name), schema.schema, schema.database)
+            meta = read_json(meta_file)
+            out.append(ModelSummary(name=str(model), versions=len(self._version_names(model)),
+                                    default_version=meta.get("default_version"), comment=meta.get("comment")))
+        return out
+
+    def _version_names(self, model: ObjectName) -> list[str]:
+        folder = self.account.model_dir(model)
+        return sorted(decode_name(p.parent.name).name for p in folder.glob(f"*/{VERSION_META}"))
+
+    def list_versions(self, model: ObjectName) -> list[VersionInfo]:
+        meta = self._model_meta(model)
+        default = meta.get("default_version")
+        out = []
+        for name in self._version_names(model):
+            vdir = self.account.version_dir(model, Identifier(name))
+            vmeta = read_json(vdir / VERSION_META)
+            spec = read_model_spec(vdir)
+            aliases = list(vmeta.get("aliases", []))
+            if name == default:
+                aliases.insert(0, "DEFAULT")
+            out.append(VersionInfo(
+                version=name, is_default=name == default, aliases=aliases,
+                created_on=vmeta.get("created_on"), runnable_in=_runnable_in(spec),
+                model_type=spec.get("model_type"), comment=vmeta.get("comment")))
+        return out
+
+    def resolve_version(self, model: ObjectName, version: Identifier | None) -> Identifier:
+        meta = self._model_meta(model)
+        names = self._version_names(model)
+        if version is None or version.name.upper() == "DEFAULT":
+            default = meta.get("default_version")
+            if default is None:
+                raise NotFound(f"Model {model} has no versions.", "Log a version first.")
+            return Identifier(default)
+        if version.name in names:
+            return version
+        for name in names:
+            vmeta = read_json(self.account.version_dir(model, Identifier(name)) / VERSION_META)
+            if version.name in [a.upper() for a in vmeta.get("aliases", [])]:
+                return Identifier(name)
+        if version.name.upper() in ("FIRST", "LAST") and names:
+            return Identifier(names[0] if version.name.upper() == "FIRST" else names[-1])
+        raise NotFound(
+            f"Model {model} has no version {version}.{did_you_mean(version.name, names)}",
+            f"Use one of: {', '.join(names)} (list_model_versions shows them).",
+        )
+
+    def version_detail(self, model: ObjectName, version: Identifier | None) -> VersionDetail:
+        resolved = self.resolve_version(model, version)
+        spec = read_model_spec(self.account.version_dir(model, resolved))
+        return VersionDetail(
+            model=str(model), version=str(resolved), model_type=spec.get("model_type"),
+            task=spec.get("task"), runnable_in=_runnable_in(spec), needs_gpu=needs_gpu(spec),
+            functions=functions_from_model_spec(spec))
+
+    def version_path(self, model: ObjectName, version: Identifier) -> Path:
+        return self.account.version_dir(model, self.resolve_version(model, version))
+
+    # --- writing ------------------------------------------------------------------------------
+    def log_model(self, model: ObjectName, version: Identifier, obj: Any, *, sample_input: Any = None,
+                  signatures: Any = None, comment: str | None = None, options: dict[str, Any] | None = None,
+                  set_default: bool = True) -> VersionInfo:
+        """Save a model version with snowflake-ml's packager (written aside, then moved into place)."""
+        from snowflake.ml.model._packager.model_packager import ModelPackager
+
+        vdir = self.account.version_dir(model, version)
+        if vdir.exists():
+            raise Conflict(f"Model {model} already has a version {version}.",
+                           "Choose a new version name.")
+        vdir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=vdir.parent, prefix=".staging-"))
+        try:
+            ModelPackager(str(staging)).save(
+                name=model.name.name.lower() if model.name.name.isidentifier() else "model",
+                model=obj, sample_input_data=sample_input, signatures=signatures,
+                options=options or {}, metadata=None)
+            write_json_atomic(staging / VERSION_META, {
+                "created_on": datetime.now(timezone.utc).isoformat(), "comment": comment, "aliases": []})
+            staging.rename(vdir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        meta_file = self.account.model_dir(model) / MODEL_META
+        meta = read_json(meta_file) if meta_file.exists() else {
+            "created_on": datetime.now(timezone.utc).isoformat(), "comment": comment}
+        if set_default or not meta.get("default_version"):
+            meta["default_version"] = version.name
+        write_json_atomic(meta_file, meta)
+        return next(v for v in self.list_versions(model) if v.version == version.name)
+
+
+def _runnable_in(spec: dict[str, Any]) -> list[str]:
+    return ["SPCS"] if needs_gpu(spec) else ["WAREHOUSE", "SPCS"]

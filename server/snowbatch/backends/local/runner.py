@@ -1,0 +1,173 @@
+"""The process that runs one local batch job: `python -m snowbatch.backends.local.runner <job_dir>`.
+
+It reads the input snapshot one row group (= `max_batch_rows` rows) at a time, runs the model's function
+over `num_workers` worker processes, writes one Parquet part per batch into the job's output folder and
+writes `_SUCCESS` only after every part is in place. Status, progress and the log live in the job folder,
+so a restarted server sees the job as it is. SIGTERM (cancel) stops it without `_SUCCESS`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from snowbatch.backends.local.jobstate import JobFiles, now_iso
+
+log = logging.getLogger("snowbatch.runner")
+
+# Set in the parent before the worker pool forks, so workers inherit the loaded model.
+_MODEL: Any = None
+_JOB: dict[str, Any] = {}
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Cancelled()
+
+
+def _read_stage_file(stage_path: str) -> bytes:
+    from snowbatch.backends.local.account import LocalAccount
+    from snowbatch.backends.local.stages import LocalStages
+
+    return LocalStages(LocalAccount(Path(_JOB["home"]))).local_path(stage_path).read_bytes()
+
+
+def _load_model(model_path: str) -> Any:
+    from snowflake.ml.model._packager.model_packager import ModelPackager
+
+    packager = ModelPackager(model_path)
+    packager.load(as_custom_model=True)
+    return packager.model
+
+
+def _prepare(frame: Any, job: dict[str, Any]) -> Any:
+    """The function's inputs, in signature order, with files and chat media resolved."""
+    from snowbatch.backends.local.inputs import apply_column_handling, resolve_chat_messages
+
+    spec = job["spec"]
+    data = frame.copy()
+    for column, encoding in (spec.get("column_handling") or {}).items():
+        data[column] = apply_column_handling(list(data[column]), encoding, _read_stage_file)
+    inputs = job["input_names"]
+    if job.get("chat_column"):
+        col = job["chat_column"]
+        data[col] = [resolve_chat_messages(m, _read_stage_file) for m in data[col]]
+    renamed = {c: c for c in data.columns}
+    for name in inputs:  # a signature input may match a column case-insensitively (MESSAGES/messages)
+        if name not in data.columns:
+            match = next((c for c in data.columns if c.upper() == name.upper()), None)
+            if match is not None:
+                renamed[match] = name
+    return data.rename(columns=renamed)[inputs]
+
+
+def run_batch_part(index: int) -> int:
+    """Score one row group and write its Parquet part (temp name first, then renamed into place)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    job = _JOB
+    source = pq.ParquetFile(job["input_file"]).read_row_group(index)
+    frame = source.to_pandas()
+    method = getattr(_MODEL, job["spec"]["target_method"])
+    params = job["spec"].get("params")
+    inputs = _prepare(frame, job)
+    result = method(inputs, **params) if params else method(inputs)
+    if not isinstance(result, pd.DataFrame):
+        result = pd.DataFrame(result)
+    result.index = frame.index
+    overlap = [c for c in result.columns if c in frame.columns]
+    out = pd.concat([frame.drop(columns=overlap), result], axis=1)
+    out_dir = Path(job["output_dir"])
+    final = out_dir / f"data_{index:06d}.parquet"
+    tmp = out_dir / f".{final.name}.tmp"
+    pq.write_table(pa.Table.from_pandas(out, preserve_index=False), tmp)
+    os.replace(tmp, final)
+    return len(frame)
+
+
+def run(job_dir: Path) -> int:
+    global _MODEL, _JOB
+    files = JobFiles(job_dir)
+    job = files.read_job()
+    _JOB = job
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    files.update_state(status="RUNNING", started_on=now_iso(), pid=os.getpid())
+    log.info("job %s started: model %s version %s, function %s", job["job_id"], job["spec"]["model"],
+             job["spec"]["version"], job["spec"]["function_name"])
+    try:
+        import pyarrow.parquet as pq
+
+        t0 = time.perf_counter()
+        _MODEL = _load_model(job["model_path"])
+        log.info("model loaded in %.2fs", time.perf_counter() - t0)
+        groups = pq.ParquetFile(job["input_file"]).num_row_groups
+        workers = max(1, min(int(job["workers"]), groups or 1))
+        total = int(job.get("row_count") or 0)
+        log.info("%d rows in %d batches over %d worker(s)", total, groups, workers)
+        done = 0
+        if workers == 1:
+            for i in range(groups):
+                done += run_batch_part(i)
+                files.update_state(rows_done=done)
+        else:
+            import multiprocessing as mp
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+                pending: set[Future[int]] = {pool.submit(run_batch_part, i) for i in range(groups)}
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        done += fut.result()
+                    files.update_state(rows_done=done)
+        (Path(job["output_dir"]) / "_SUCCESS").write_bytes(b"")
+        files.update_state(status="DONE", completed_on=now_iso(), rows_done=done,
+                           message=f"{done} rows scored in {time.perf_counter() - t0:.1f}s")
+        log.info("job done: %d rows in %.2fs; _SUCCESS written", done, time.perf_counter() - t0)
+        return 0
+    except Cancelled:
+        _remove_temp_parts(Path(job["output_dir"]))
+        files.update_state(status="CANCELLED", completed_on=now_iso(), message="cancelled on request")
+        log.info("job cancelled; no _SUCCESS written")
+        return 1
+    except BaseException as exc:  # every failure ends as FAILED with its reason, never as a hang
+        _remove_temp_parts(Path(job["output_dir"]))
+        log.error("job failed: %s\n%s", exc, traceback.format_exc())
+        files.update_state(status="FAILED", completed_on=now_iso(),
+                           message=f"{type(exc).__name__}: {exc}"[:2000])
+        return 1
+
+
+def _remove_temp_parts(out_dir: Path) -> None:
+    for tmp in out_dir.glob(".data_*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def main() -> None:
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    job_dir = Path(sys.argv[1])
+    try:
+        code = run(job_dir)
+    except Exception:
+        # The job record itself is unreadable: say so where get_job_logs will find it.
+        print(json.dumps({"runner_error": traceback.format_exc()}), flush=True)
+        code = 2
+    sys.stdout.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

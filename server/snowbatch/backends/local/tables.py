@@ -1,0 +1,170 @@
+"""Tables of the local account in DuckDB: one file per database, Snowflake schemas as DuckDB schemas.
+
+Connections are opened per operation and closed at once, so the server, the CLI and job runners never
+hold a database file locked between calls. Column types are reported in Snowflake's terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from snowbatch.backends.local.account import LocalAccount
+from snowbatch.core.errors import Conflict, NotFound, did_you_mean
+from snowbatch.core.names import Identifier, ObjectName, SchemaName
+from snowbatch.core.records import ColumnInfo, RelationInfo
+
+if TYPE_CHECKING:
+    import duckdb
+
+WriteMode = Literal["error", "overwrite", "append"]
+
+_DUCK_TO_SNOWFLAKE = [
+    (re.compile(r"^(BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$"),
+     "NUMBER(38,0)"),
+    (re.compile(r"^DECIMAL\((\d+),(\d+)\)$"), r"NUMBER(\1,\2)"),
+    (re.compile(r"^(DOUBLE|FLOAT|REAL)$"), "FLOAT"),
+    (re.compile(r"^VARCHAR$"), "VARCHAR"),
+    (re.compile(r"^BOOLEAN$"), "BOOLEAN"),
+    (re.compile(r"^BLOB$"), "BINARY"),
+    (re.compile(r"^TIMESTAMP( WITH TIME ZONE)?$"), "TIMESTAMP_NTZ"),
+    (re.compile(r"^DATE$"), "DATE"),
+    (re.compile(r"^JSON$"), "VARIANT"),
+    (re.compile(r".*\[\]$"), "ARRAY"),
+    (re.compile(r"^(STRUCT|MAP).*"), "OBJECT"),
+]
+
+
+def snowflake_type(duck_type: str) -> str:
+    for pattern, replacement in _DUCK_TO_SNOWFLAKE:
+        if pattern.match(duck_type):
+            return pattern.sub(replacement, duck_type)
+    return duck_type
+
+
+def _table_sql(table: ObjectName) -> str:
+    """DuckDB reference inside one database file: "SCHEMA"."TABLE" (the database is the file)."""
+    assert table.schema is not None
+    return f"{table.schema.sql}.{table.name.sql}"
+
+
+class LocalTables:
+    def __init__(self, account: LocalAccount) -> None:
+        self.account = account
+
+    @contextmanager
+    def connect(self, database: Identifier, *, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb
+
+        path = self.account.database_file(database)
+        if not path.exists() and not create:
+            known = [d.name for d in self.account.databases()]
+            raise NotFound(
+                f"Database {database} does not exist in the local account.{did_you_mean(database.name, known)}",
+                "Check the name, or load data with `snowbatch local load-table`.",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _columns(self, con: duckdb.DuckDBPyConnection, table: ObjectName) -> list[ColumnInfo]:
+        assert table.schema is not None
+        rows = con.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [table.schema.name, table.name.name],
+        ).fetchall()
+        return [ColumnInfo(name=r[0], sql_type=snowflake_type(r[1]), nullable=r[2] == "YES") for r in rows]
+
+    def _known_tables(self, con: duckdb.DuckDBPyConnection, schema: Identifier) -> list[str]:
+        rows = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema.name]
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def describe(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
+        assert table.database is not None and table.schema is not None
+        with self.connect(table.database) as con:
+            columns = self._columns(con, table)
+            if not columns:
+                known = self._known_tables(con, table.schema)
+                raise NotFound(
+                    f"Table {table} does not exist or is not visible.{did_you_mean(table.name.name, known)}",
+                    "Check the name (unquoted names are upper-cased), or list tables in the schema.",
+                )
+            count = None
+            if count_rows:
+                count = int(con.execute(f"SELECT COUNT(*) FROM {_table_sql(table)}").fetchone()[0])  # type: ignore[index]
+        return RelationInfo(source=str(table), columns=columns, row_count=count)
+
+    def exists(self, table: ObjectName) -> bool:
+        assert table.database is not None
+        if not self.account.database_file(table.database).exists():
+            return False
+        with self.connect(table.database) as con:
+            return bool(self._columns(con, table))
+
+    def list_tables(self, schema: SchemaName) -> list[str]:
+        if not self.account.database_file(schema.database).exists():
+            return []
+        with self.connect(schema.database) as con:
+            return sorted(self._known_tables(con, schema.schema))
+
+    def snapshot_to_parquet(self, table: ObjectName, columns: list[str], target: Path,
+                            *, row_group_size: int) -> int:
+        """Copy the input as it is now into a Parquet file (a job reads this, never the live table)."""
+        assert table.database is not None
+        cols = ", ".join(Identifier(c).sql for c in columns) if columns else "*"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect(table.database) as con:
+            con.execute(
+                f"COPY (SELECT {cols} FROM {_table_sql(table)}) TO '{_path_literal(target)}' "
+                f"(FORMAT parquet, ROW_GROUP_SIZE {int(row_group_size)})"
+            )
+            return int(con.execute(f"SELECT COUNT(*) FROM {_table_sql(table)}").fetchone()[0])  # type: ignore[index]
+
+    def write(self, table: ObjectName, source: Any, *, mode: WriteMode) -> int:
+        """Write an Arrow table / pandas frame, or a list of Parquet files, into a table.
+
+        The whole write is one DuckDB transaction: on any error nothing is left half-written.
+        """
+        assert table.database is not None and table.schema is not None
+        with self.connect(table.database, create=True) as con:
+            exists = bool(self._columns(con, table))
+            if exists and mode == "error":
+                raise Conflict(
+                    f"Table {table} already exists.",
+                    "Choose another table name, or pass mode='overwrite' (replace) or 'append'.",
+                )
+            if isinstance(source, list):
+                files = ", ".join(f"'{_path_literal(p)}'" for p in source)
+                select = f"SELECT * FROM read_parquet([{files}])"
+            else:
+                con.register("_snowbatch_source", source)
+                select = "SELECT * FROM _snowbatch_source"
+            con.execute("BEGIN")
+            try:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema.sql}")
+                if exists and mode == "append":
+                    before = int(con.execute(f"SELECT COUNT(*) FROM {_table_sql(table)}").fetchone()[0])  # type: ignore[index]
+                    con.execute(f"INSERT INTO {_table_sql(table)} BY NAME {select}")
+                    after = int(con.execute(f"SELECT COUNT(*) FROM {_table_sql(table)}").fetchone()[0])  # type: ignore[index]
+                    written = after - before
+                else:
+                    con.execute(f"CREATE OR REPLACE TABLE {_table_sql(table)} AS {select}")
+                    written = int(con.execute(f"SELECT COUNT(*) FROM {_table_sql(table)}").fetchone()[0])  # type: ignore[index]
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return written
+
+
+def _path_literal(path: Path) -> str:
+    return str(path).replace("'", "''")
