@@ -31,14 +31,29 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
                               open_world_hint=True)
 
 
+def compact_result(result: Any) -> Any:
+    """A model result as compact JSON text (no indent, no nulls) beside the full structured content.
+
+    The SDK's default text is indented JSON with every null field; tool output is the assistant's context,
+    so we send the same facts in about half the bytes.
+    """
+    if not isinstance(result, BaseModel):
+        return result
+    from mcp.types import CallToolResult, TextContent
+
+    text = result.model_dump_json(exclude_none=True, by_alias=True)
+    return CallToolResult(content=[TextContent(type="text", text=text)],
+                          structured_content=result.model_dump(mode="json", by_alias=True))
+
+
 def tool_errors(fn: F) -> F:
-    """Turn SnowbatchError into a ToolError whose text gives the problem and the next step."""
+    """Wrap a tool: SnowbatchError becomes a ToolError (problem + next step); results become compact."""
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
         async def awrapper(*args: Any, **kwargs: Any) -> Any:
             try:
-                return await fn(*args, **kwargs)
+                return compact_result(await fn(*args, **kwargs))
             except SnowbatchError as exc:
                 raise ToolError(str(exc)) from exc
 
@@ -47,7 +62,7 @@ def tool_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return compact_result(fn(*args, **kwargs))
         except SnowbatchError as exc:
             raise ToolError(str(exc)) from exc
 
@@ -144,3 +159,48 @@ def gate(app: App, action: str, args: Mapping[str, Any], approval: Any,
         ),
     )
 
+
+
+def approval_param(app: App, action: str, arg_names: list[str], describe: Callable[..., str]) -> Any:
+    """The annotation of a gated tool's injected `approval` parameter."""
+    from typing import Annotated
+
+    from mcp.server.mcpserver import ElicitationResult, Resolve
+
+    return Annotated[ElicitationResult[Approval], Resolve(approval_resolver(app, action, arg_names, describe))]
+
+
+def done(summary: str, **result: Any) -> Gated:
+    return Gated(status="done", summary=summary, result=result)
+
+
+# --- names from tool input -------------------------------------------------------------------------
+def _defaults(app: App) -> tuple[Any, Any]:
+    schema = app.backend.default_schema()
+    return (schema.database, schema.schema) if schema else (None, None)
+
+
+def object_name(app: App, text: str, what: str) -> Any:
+    """A tool argument naming a schema object, qualified with the backend's default database/schema."""
+    from snowbatch.core.names import ObjectName
+
+    return ObjectName.parse(text, what=what).qualified(*_defaults(app))
+
+
+def stage_location(app: App, text: str) -> Any:
+    from snowbatch.core.names import StageLocation
+
+    return StageLocation.parse(text).qualified(*_defaults(app))
+
+
+def schema_name(app: App, database: str | None, schema: str | None) -> Any:
+    from snowbatch.core.errors import InvalidName
+    from snowbatch.core.names import Identifier, SchemaName
+
+    default_db, default_sc = _defaults(app)
+    db = Identifier.parse(database) if database else default_db
+    sc = Identifier.parse(schema) if schema else default_sc
+    if db is None or sc is None:
+        raise InvalidName("No database/schema given and the connection has no default.",
+                          "Pass database= and schema=.")
+    return SchemaName(db, sc)

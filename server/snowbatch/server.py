@@ -1,0 +1,61 @@
+"""build_server(settings) -> MCPServer: the one place that picks a backend and registers the tools.
+
+Nothing heavy is imported here or by the tool modules at import time: the backend (and with it Snowpark,
+DuckDB, pandas, pyarrow, snowflake-ml) is created at the first tool call that needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from mcp.server.mcpserver import MCPServer
+
+from snowbatch import __version__
+from snowbatch.app import App
+from snowbatch.backends.base import Backend
+from snowbatch.settings import Settings
+
+log = logging.getLogger("snowbatch")
+
+TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "code", "skills")
+
+INSTRUCTIONS = """\
+snowbatch runs batch inference on Snowflake Model Registry models: warehouse run() for SQL pipelines, or
+SPCS batch jobs (run_batch) for large tables, files (images/audio/video) and chat LLMs.
+Follow the batch-inference skill (resource skill://batch-inference/SKILL.md; prompt batch_inference).
+Work in stages and STOP for the person's answer at each: approach; model/version/function; input; output
+stage; compute pool; then the plan summary from plan_batch_job and an explicit yes before
+submit_batch_job. Tools that spend or change anything return status "confirmation_required" with a
+summary and a confirmation_token: show the summary, wait for an explicit yes, then call again with the
+token. Never invent a token or reuse one for other parameters.
+"""
+
+
+def make_backend(settings: Settings) -> Backend:
+    if settings.resolved_backend() == "snowflake":
+        from snowbatch.backends.snowflake.backend import SnowflakeBackend
+
+        return SnowflakeBackend(settings)
+    from snowbatch.backends.local.backend import LocalBackend
+
+    return LocalBackend(settings.home)
+
+
+def build_server(settings: Settings | None = None, *, backend: Backend | None = None) -> MCPServer:
+    """A configured server. `backend` injects a ready backend (tests: the fake Snowflake session)."""
+    settings = settings or Settings()
+    app = App(settings, (lambda _s: backend) if backend is not None else make_backend)
+    server = MCPServer("snowbatch", version=__version__, instructions=INSTRUCTIONS,
+                       title="snowbatch — batch inference on the Snowflake Model Registry")
+    for name in TOOL_MODULES:
+        importlib.import_module(f"snowbatch.tools.{name}").register(server, app)
+    return server
+
+
+def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:
+    server = build_server(settings)
+    if transport == "stdio":
+        server.run()
+    else:
+        server.run(transport="streamable-http", host=host, port=port)

@@ -1,0 +1,248 @@
+"""Batch jobs: plan (checks + summary + code), submit (gated), status, bounded wait, logs, list,
+cancel and delete (gated)."""
+
+import time
+from typing import Annotated, Any
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field
+
+from snowbatch.app import App
+from snowbatch.core.plans import Plan
+from snowbatch.core.preflight import Check
+from snowbatch.core.records import JobInfo, LogChunk, Page
+from snowbatch.core.requests import BatchJobRequest, FileEncoding, InputSource, SaveMode, Scaling
+from snowbatch.tools._common import CREATES, DESTRUCTIVE, READ_ONLY, Gated, approval_param, done, gate, \
+    object_name, tool_errors
+
+MAX_WAIT_SECONDS = 55
+
+
+class PlanView(BaseModel):
+    plan_id: str
+    ok: bool = Field(description="false: a check failed; fix it and plan again")
+    summary: str = Field(description="show this to the person at the approval checkpoint")
+    checks: list[Check]
+    output_location: str
+    code_for_version: str | None = None
+    code: str | None = None
+    next_step: str
+
+
+class JobView(BaseModel):
+    job: JobInfo
+    next_step: str
+
+
+def next_step_for(job: JobInfo) -> str:
+    return {
+        "PENDING": "Call wait_for_job (it returns within a minute; call again while not finished).",
+        "RUNNING": "Call wait_for_job again; it reports progress.",
+        "CANCELLING": "Call get_job_status in a few seconds.",
+        "DONE": "Call inspect_output to confirm _SUCCESS, then preview_results; offer save_results_to_table.",
+        "FAILED": "Call get_job_logs to see why; inspect_output shows any partial files.",
+        "INTERNAL_ERROR": "Call get_job_logs; if the record is unreadable, delete_job removes it.",
+        "CANCELLED": "Output is partial (no _SUCCESS). Re-plan to run again.",
+        "DELETED": "The job record is gone; its output stays on the stage.",
+    }.get(job.status, "Call get_job_status.")
+
+
+def _plan_view(plan: Plan, include_code: bool) -> PlanView:
+    if not plan.ok:
+        step = "Fix the failing checks (each has a fix), then call plan_batch_job again."
+    else:
+        step = ("STOP: show the summary to the person and ask for explicit approval. Then call "
+                f"submit_batch_job(plan_id='{plan.plan_id}').")
+    return PlanView(plan_id=plan.plan_id, ok=plan.ok, summary=plan.summary, checks=plan.checks,
+                    output_location=plan.spec.job_output_location,
+                    code_for_version=plan.code_version if include_code else None,
+                    code=plan.code if include_code else None, next_step=step)
+
+
+def register(server: MCPServer, app: App) -> None:
+    def job_name(job_id: str) -> Any:
+        return object_name(app, job_id, "job")
+
+    @server.tool(title="Plan batch job", annotations=READ_ONLY)
+    @tool_errors
+    def plan_batch_job(
+        model: str,
+        input: InputSource,
+        output_stage: str,
+        compute_pool: str,
+        version: str | None = None,
+        function: str | None = None,
+        mode: SaveMode = "error",
+        scaling: Scaling | None = None,
+        params: dict[str, Any] | None = None,
+        column_handling: dict[str, FileEncoding] | None = None,
+        engine: str | None = None,
+        engine_args: list[str] | None = None,
+        job_name: str | None = None,
+        snowml_version: str | None = None,
+        include_code: bool = True,
+    ) -> PlanView:
+        """Check a batch job before anything is spent and return a plan: checks (pass/warn/fail, each
+        failure with its fix), the summary to approve, equivalent code for the person's
+        snowflake-ml-python version (snowml_version; default the server's), and a plan_id for
+        submit_batch_job. input is one of {kind: table, table}, {kind: rows, rows}, {kind: files,
+        stage_location, pattern, column, encoding, limit} or {kind: chat, prompt, stage_location, media |
+        table}. output_stage is @DB.SCHEMA.STAGE/path/ on an SSE stage; the job writes a per-job folder."""
+        request = BatchJobRequest(
+            model=model, version=version, function=function, input=input, output_stage=output_stage,
+            compute_pool=compute_pool, mode=mode, scaling=scaling or Scaling(), params=params,
+            column_handling=column_handling, engine=engine, engine_args=engine_args,  # type: ignore[arg-type]
+            job_name=job_name)
+        from snowbatch.planning import make_plan
+
+        plan = make_plan(app.backend, request, snowml_version=snowml_version)
+        app.plans[plan.plan_id] = plan
+        return _plan_view(plan, include_code)
+
+    @server.tool(title="Get job status", annotations=READ_ONLY)
+    @tool_errors
+    def get_job_status(job_id: str) -> JobView:
+        """Status (PENDING, RUNNING, DONE, FAILED, CANCELLING, CANCELLED, INTERNAL_ERROR, DELETED),
+        timestamps, progress, output location and the next step."""
+        job = app.backend.get_job(job_name(job_id))
+        return JobView(job=job, next_step=next_step_for(job))
+
+    @server.tool(title="Wait for job", annotations=READ_ONLY)
+    @tool_errors
+    async def wait_for_job(job_id: str, ctx: Context[Any],
+                           timeout_seconds: Annotated[int, Field(ge=1, le=MAX_WAIT_SECONDS)] = 30) -> JobView:
+        """Wait up to timeout_seconds (default 30, at most 55, so the call never hits a client time-out)
+        for a job to finish, sending progress notifications (rows done of total). Returns the current
+        status either way: if still running, call again."""
+        name = _qualified_job(app, job_id)
+        deadline = time.monotonic() + timeout_seconds
+        delay = 0.25
+        while True:
+            job = await anyio.to_thread.run_sync(lambda: _get(app, name))
+            prog = job.progress
+            if prog and prog.rows_total:
+                await ctx.report_progress(float(prog.rows_done or 0), float(prog.rows_total),
+                                          message=f"{job.status}: {prog.rows_done or 0:,} of {prog.rows_total:,} rows")
+            if job.is_terminal or time.monotonic() >= deadline:
+                return JobView(job=job, next_step=next_step_for(job))
+            await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 2.0)
+
+    @server.tool(title="Get job logs", annotations=READ_ONLY)
+    @tool_errors
+    def get_job_logs(job_id: str, tail: Annotated[int, Field(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Field(ge=0)] = 0) -> LogChunk:
+        """The last `tail` log lines of a job (lines cut at 500 characters). If truncated, pass
+        next_offset back as offset for the lines before."""
+        return app.backend.job_logs(job_name(job_id), tail=tail, offset=offset)
+
+    @server.tool(title="List jobs", annotations=READ_ONLY)
+    @tool_errors
+    def list_jobs(limit: Annotated[int, Field(ge=1, le=100)] = 20, cursor: str | None = None) -> Page[JobInfo]:
+        """Recent jobs, newest first, with status and output location. Paginated via next_cursor."""
+        return app.backend.list_jobs(limit=limit, cursor=cursor)
+
+    if app.settings.read_only:
+        return
+
+    def describe_submit(plan_id: str) -> str:
+        plan = _plan(app, plan_id)
+        return plan.summary
+
+    @server.tool(title="Submit batch job", annotations=CREATES)
+    @tool_errors
+    def submit_batch_job(
+        plan_id: str,
+        approval: approval_param(app, "submit_batch_job", ["plan_id", "confirmation_token"], describe_submit),
+        confirmation_token: str | None = None,
+    ) -> Gated:
+        """Submit a planned batch job (spends compute). Gated: the first call returns
+        confirmation_required with the plan's summary and a token — show the summary, STOP, and call
+        again with confirmation_token only after the person explicitly approves."""
+        plan = _plan(app, plan_id)
+        if not plan.ok:
+            failing = "; ".join(f"{c.message} Fix: {c.fix}" for c in plan.checks if c.status == "fail")
+            raise ToolError(f"This plan has failing checks, so it cannot be submitted: {failing} "
+                            "Next step: fix them and call plan_batch_job again.")
+        if plan.submitted_job_id:
+            raise ToolError(f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}. "
+                            "Next step: follow that job with wait_for_job, or plan again for a new run.")
+        stop = gate(app, "submit_batch_job", {"plan_id": plan_id, "confirmation_token": confirmation_token},
+                    approval, describe_submit)
+        if stop:
+            return stop
+        job = app.backend.submit_job(plan.spec)
+        plan.submitted_job_id = job.job_id
+        return done(f"Submitted job {job.job_id}; results go to {job.output_location}.",
+                    job_id=job.job_id, status=job.status, output_location=job.output_location,
+                    next_step=next_step_for(job))
+
+    def describe_cancel(job_id: str) -> str:
+        job = _get(app, job_name(job_id))
+        return (f"Cancel job {job.job_id} ({job.status}) on pool {job.compute_pool}. It stops at once; "
+                f"no _SUCCESS is written, parts already in {job.output_location} stay (partial).")
+
+    @server.tool(title="Cancel job", annotations=DESTRUCTIVE)
+    @tool_errors
+    def cancel_job(
+        job_id: str,
+        approval: approval_param(app, "cancel_job", ["job_id", "confirmation_token"], describe_cancel),
+        confirmation_token: str | None = None,
+    ) -> Gated:
+        """Cancel a running job. Gated: confirmation_required first — show the summary, STOP, and call
+        again with confirmation_token after an explicit yes."""
+        stop = gate(app, "cancel_job", {"job_id": job_id, "confirmation_token": confirmation_token},
+                    approval, describe_cancel)
+        if stop:
+            return stop
+        job = app.backend.cancel_job(job_name(job_id))
+        return done(f"Job {job.job_id} is {job.status}.", job=job.model_dump(mode="json"))
+
+    def describe_delete(job_id: str) -> str:
+        job = _get(app, job_name(job_id))
+        return (f"Delete job {job.job_id} ({job.status}): its record and logs are removed; its output in "
+                f"{job.output_location} is kept.")
+
+    @server.tool(title="Delete job", annotations=DESTRUCTIVE)
+    @tool_errors
+    def delete_job(
+        job_id: str,
+        approval: approval_param(app, "delete_job", ["job_id", "confirmation_token"], describe_delete),
+        confirmation_token: str | None = None,
+    ) -> Gated:
+        """Delete a finished job's record and logs (not its output). Gated: confirmation_required first —
+        show the summary, STOP, and call again with confirmation_token after an explicit yes."""
+        stop = gate(app, "delete_job", {"job_id": job_id, "confirmation_token": confirmation_token},
+                    approval, describe_delete)
+        if stop:
+            return stop
+        job = app.backend.delete_job(job_name(job_id))
+        return done(f"Job {job.job_id} deleted.", job=job.model_dump(mode="json"))
+
+
+def _plan(app: App, plan_id: str) -> Plan:
+    plan = app.plans.get(plan_id)
+    if plan is None:
+        raise ToolError(f"No plan {plan_id!r} on this server (plans live for the server's lifetime). "
+                        "Next step: call plan_batch_job again.")
+    return plan  # type: ignore[no-any-return]
+
+
+def _qualified_job(app: App, job_id: str) -> Any:
+    from snowbatch.core.errors import SnowbatchError
+
+    try:
+        return object_name(app, job_id, "job")
+    except SnowbatchError as exc:
+        raise ToolError(str(exc)) from exc
+
+
+def _get(app: App, name: Any) -> JobInfo:
+    from snowbatch.core.errors import SnowbatchError
+
+    try:
+        return app.backend.get_job(name)
+    except SnowbatchError as exc:
+        raise ToolError(str(exc)) from exc

@@ -1,0 +1,101 @@
+"""Registry discovery: models, versions, and the functions a version offers."""
+
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from snowbatch.app import App
+from snowbatch.core.names import Identifier
+from snowbatch.core.records import ModelSummary, Page, VersionInfo
+from snowbatch.core.signatures import FunctionInfo
+from snowbatch.tools._common import READ_ONLY, object_name, schema_name, tool_errors
+
+
+class FunctionView(BaseModel):
+    name: str
+    target_method: str
+    function_type: str
+    input_kind: str
+    flow: str = Field(description="which flow/skill applies")
+    inputs: list[str]
+    outputs: list[str]
+    params: list[str]
+    partitioned: bool
+
+
+class ModelFunctions(BaseModel):
+    model: str
+    version: str
+    model_type: str | None
+    task: str | None
+    runnable_in: list[str]
+    needs_gpu: bool
+    approach: str = Field(description="suggested approach: warehouse run() or a batch job")
+    function_name_needed: bool = Field(description="false when there is one function: omit function=")
+    functions: list[FunctionView]
+
+
+class VersionList(BaseModel):
+    model: str
+    versions: list[VersionInfo]
+    default_version: str | None
+    advice: str
+
+
+_FLOWS = {
+    "tabular": "tabular: a table or inline rows (skill jobs, or warehouse for SQL pipelines)",
+    "files": "files (non-template): stage files → column_handling (skill jobs/non-template)",
+    "chat": "chat (template): OpenAI messages with stage paths (skill jobs/template)",
+}
+
+
+def _view(f: FunctionInfo) -> FunctionView:
+    return FunctionView(
+        name=f.name, target_method=f.target_method, function_type=f.function_type,
+        input_kind=f.input_kind, flow=_FLOWS[f.input_kind],
+        inputs=[i.describe() for i in f.inputs], outputs=[o.describe() for o in f.outputs],
+        params=[f"{p.name}: {p.dtype} = {p.default!r}" for p in f.params], partitioned=f.is_partitioned)
+
+
+def register(server: MCPServer, app: App) -> None:
+    @server.tool(title="List models", annotations=READ_ONLY)
+    @tool_errors
+    def list_models(database: str | None = None, schema: str | None = None, like: str | None = None,
+                    limit: Annotated[int, Field(ge=1, le=200)] = 50,
+                    cursor: str | None = None) -> Page[ModelSummary]:
+        """Models in a schema (default: the connection's) with version count, default version, comment.
+        `like` is a SQL LIKE pattern (case-insensitive). Paginated: pass next_cursor back as cursor."""
+        return app.backend.list_models(schema_name(app, database, schema), like=like, limit=limit,
+                                       cursor=cursor)
+
+    @server.tool(title="List model versions", annotations=READ_ONLY)
+    @tool_errors
+    def list_model_versions(model: str) -> VersionList:
+        """Versions of a model (DB.SCHEMA.MODEL): default flag, aliases, created, where each can run."""
+        name = object_name(app, model, "model")
+        versions = app.backend.list_model_versions(name)
+        default = next((v.version for v in versions if v.is_default), None)
+        advice = ("One version: use it." if len(versions) == 1 else
+                  f"{len(versions)} versions: ask the person which one (default {default}).")
+        return VersionList(model=str(name), versions=versions, default_version=default, advice=advice)
+
+    @server.tool(title="Show model functions", annotations=READ_ONLY)
+    @tool_errors
+    def show_model_functions(model: str, version: str | None = None) -> ModelFunctions:
+        """Functions of a model version (default: the default version) with signatures, the input kind
+        (tabular / files / chat), which flow applies, and whether it can run in a warehouse."""
+        name = object_name(app, model, "model")
+        detail = app.backend.version_detail(name, Identifier.parse(version) if version else None)
+        kinds = {f.input_kind for f in detail.functions}
+        if "WAREHOUSE" not in detail.runnable_in:
+            approach = "batch job (run_batch): this version cannot run in a warehouse"
+        elif kinds & {"files", "chat"} or detail.needs_gpu:
+            approach = "batch job (run_batch): files, chat or GPU models need SPCS"
+        else:
+            approach = "either: warehouse run() for SQL pipelines/dbt, or a batch job for large scale"
+        return ModelFunctions(
+            model=str(name), version=detail.version, model_type=detail.model_type, task=detail.task,
+            runnable_in=detail.runnable_in, needs_gpu=detail.needs_gpu, approach=approach,
+            function_name_needed=len(detail.functions) > 1,
+            functions=[_view(f) for f in detail.functions])

@@ -1,0 +1,56 @@
+"""Stages: list them with their encryption, and create SSE stages (gated)."""
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel
+
+from snowbatch.app import App
+from snowbatch.core.records import StageInfo
+from snowbatch.tools._common import CREATES_IDEMPOTENT, READ_ONLY, Gated, approval_param, done, gate, \
+    object_name, schema_name, tool_errors
+
+
+class StageList(BaseModel):
+    schema_: str
+    stages: list[StageInfo]
+    usable_for_output: list[str]
+    note: str
+
+
+def register(server: MCPServer, app: App) -> None:
+    @server.tool(title="List stages", annotations=READ_ONLY)
+    @tool_errors
+    def list_stages(database: str | None = None, schema: str | None = None) -> StageList:
+        """Stages in a schema with kind and encryption. Batch output needs an internal SNOWFLAKE_SSE stage."""
+        sc = schema_name(app, database, schema)
+        stages = app.backend.list_stages(sc)
+        usable = [s.name for s in stages if s.kind == "INTERNAL" and s.encryption == "SNOWFLAKE_SSE"]
+        note = ("Use one of usable_for_output." if usable
+                else "No SSE stage here: create one with create_stage (needs approval).")
+        return StageList(schema_=str(sc), stages=stages, usable_for_output=usable, note=note)
+
+    if app.settings.read_only:
+        return
+
+    def describe_create(stage: str, comment: str | None = None) -> str:
+        name = object_name(app, stage, "stage")
+        return (f"Create internal stage {name} with ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE') "
+                f"on the {app.backend.name} backend (no-op if it already exists with SSE).")
+
+    @server.tool(title="Create SSE stage", annotations=CREATES_IDEMPOTENT)
+    @tool_errors
+    def create_stage(
+        stage: str,
+        approval: approval_param(app, "create_stage", ["stage", "comment", "confirmation_token"],
+                                 describe_create),
+        comment: str | None = None,
+        confirmation_token: str | None = None,
+    ) -> Gated:
+        """Create an internal stage with SNOWFLAKE_SSE encryption (what batch jobs need). Gated: without
+        approval it returns status confirmation_required with a summary and a token — show the summary,
+        STOP, and call again with confirmation_token only after the person says yes."""
+        args = {"stage": stage, "comment": comment, "confirmation_token": confirmation_token}
+        stop = gate(app, "create_stage", args, approval, describe_create)
+        if stop:
+            return stop
+        info = app.backend.create_stage(object_name(app, stage, "stage"), comment=comment)
+        return done(f"Stage {info.name} is ready ({info.encryption}).", stage=info.model_dump())
