@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import MCPServer
 
@@ -16,9 +17,12 @@ from snowbatch.app import App
 from snowbatch.backends.base import Backend
 from snowbatch.settings import Settings
 
+if TYPE_CHECKING:
+    from snowbatch.backends.local.backend import LocalBackend as LocalBackendType
+
 log = logging.getLogger("snowbatch")
 
-TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "code", "skills")
+TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output")
 
 INSTRUCTIONS = """\
 snowbatch runs batch inference on Snowflake Model Registry models: warehouse run() for SQL pipelines, or
@@ -59,3 +63,10 @@ def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.
         server.run()
     else:
         server.run(transport="streamable-http", host=host, port=port)
+
+
+def open_local_account(settings: Settings) -> LocalBackendType:
+    """The local backend itself, for `snowbatch local …` administration commands."""
+    from snowbatch.backends.local.backend import LocalBackend
+
+    return LocalBackend(settings.home)

@@ -1,0 +1,158 @@
+"""The `snowbatch` command: serve the MCP server, run the demo, manage the local account.
+
+Every command that changes something says what it did; errors print the problem and the next step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from snowbatch.core.errors import SnowbatchError
+from snowbatch.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Batch inference on the Snowflake Model Registry, for AI assistants and people.")
+local_app = typer.Typer(no_args_is_help=True, help="Manage the embedded local account.")
+app.add_typer(local_app, name="local")
+console = Console()
+err = Console(stderr=True)
+
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="local account folder (SNOWBATCH_HOME)")]  # noqa: UP045
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(exc: SnowbatchError) -> None:
+    err.print(f"[red]{exc.problem}[/]\nNext step: {exc.next_step}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    transport: Annotated[str, typer.Option(help="stdio or http (streamable HTTP)")] = "stdio",
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    backend: Annotated[Optional[str], typer.Option(help="auto, local or snowflake")] = None,  # noqa: UP045
+    home: HomeOpt = None,
+    connection: Annotated[Optional[str], typer.Option(help="connections.toml connection name")] = None,  # noqa: UP045
+    read_only: Annotated[Optional[bool], typer.Option("--read-only/--no-read-only")] = None,  # noqa: UP045
+) -> None:
+    """Run the MCP server (stdio for Claude Code / Cursor; http for streamable HTTP)."""
+    from snowbatch.server import serve as run
+
+    if transport not in ("stdio", "http"):
+        err.print("transport must be stdio or http")
+        raise typer.Exit(2)
+    run(_settings(backend=backend, home=home, connection_name=connection, read_only=read_only),
+        transport=transport, host=host, port=port)
+
+
+@app.command()
+def demo(
+    home: HomeOpt = None,
+    rows: Annotated[int, typer.Option(min=100, help="rows in the sample table")] = 100_000,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="approve the job without asking")] = False,
+) -> None:
+    """Seed a fresh local account and run the whole batch job flow through a real MCP client."""
+    import sys
+
+    from snowbatch.demo import DemoFailed, run_demo
+
+    target = home or (_settings().home / "demo")
+    approve = True if (yes or not sys.stdin.isatty()) else None
+    try:
+        result = run_demo(target, rows=rows, approve=approve)
+    except DemoFailed as exc:
+        err.print(f"[red]Demo failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if not result.get("approved"):
+        raise typer.Exit(1)
+
+
+def _local(home: Path | None) -> Any:
+    from snowbatch.server import open_local_account
+
+    return open_local_account(_settings(home=home))
+
+
+@local_app.command("init")
+def local_init(home: HomeOpt = None,
+               rows: Annotated[int, typer.Option(min=1)] = 100_000) -> None:
+    """Create the sample models, table, stages and pools (existing objects are kept)."""
+    from snowbatch.backends.local.seed import seed_local_account
+
+    backend = _local(home)
+    report = seed_local_account(backend, rows=rows)
+    console.print(f"Local account at {backend.account.home}")
+    console.print(f"  tables: {report.tables}\n  models: {report.models}\n  stages: {report.stages}\n"
+                  f"  pools: {report.pools}")
+
+
+@local_app.command("log-model")
+def local_log_model(
+    model_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="pickle or joblib file")],
+    name: Annotated[str, typer.Option(help="DB.SCHEMA.MODEL")],
+    sample_input: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV or Parquet sample rows")],
+    version: str = "V1",
+    comment: Optional[str] = None,  # noqa: UP045
+    home: HomeOpt = None,
+) -> None:
+    """Log a scikit-learn (or other picklable, supported) model with sample input, as Registry.log_model."""
+    from snowbatch.backends.local.admin import log_model_file
+
+    try:
+        info = log_model_file(_local(home), model_file, name=name, version=version,
+                              sample_input=sample_input, comment=comment)
+    except SnowbatchError as exc:
+        _fail(exc)
+    console.print(f"Logged {name} version {info.version}; functions: {', '.join(info.functions)}")
+
+
+@local_app.command("load-table")
+def local_load_table(
+    data_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet file")],
+    table: Annotated[str, typer.Option(help="DB.SCHEMA.TABLE")],
+    mode: Annotated[str, typer.Option(help="error, overwrite or append")] = "error",
+    home: HomeOpt = None,
+) -> None:
+    """Load a CSV or Parquet file into a table of the local account."""
+    from snowbatch.backends.local.admin import load_table_file
+
+    try:
+        rows = load_table_file(_local(home), data_file, table=table, mode=mode)
+    except SnowbatchError as exc:
+        _fail(exc)
+    console.print(f"Loaded {rows:,} rows into {table}.")
+
+
+@local_app.command("put")
+def local_put(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
+    stage: Annotated[str, typer.Option(help="@DB.SCHEMA.STAGE/path/")],
+    create_stage: Annotated[bool, typer.Option(help="create the stage (SNOWFLAKE_SSE) if missing")] = False,
+    overwrite: bool = False,
+    home: HomeOpt = None,
+) -> None:
+    """Put local files on a stage of the local account (bytes unchanged, like AUTO_COMPRESS=FALSE)."""
+    from snowbatch.backends.local.admin import put_files
+
+    try:
+        placed = put_files(_local(home), files, stage=stage, create_stage=create_stage, overwrite=overwrite)
+    except SnowbatchError as exc:
+        _fail(exc)
+    for path in placed:
+        console.print(f"  {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
