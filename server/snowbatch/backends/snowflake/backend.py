@@ -1,0 +1,155 @@
+"""`SnowflakeBackend`: the Backend protocol over one lazily created Snowpark Session.
+
+Nothing Snowflake-, pandas- or pyarrow-related is imported here at module import time; the parts
+import what they need when first called, so the server starts as fast as an empty one.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from snowbatch.backends.snowflake.jobs import Jobs
+from snowbatch.backends.snowflake.ledger import JobLedger
+from snowbatch.backends.snowflake.output import Output
+from snowbatch.backends.snowflake.pools import Pools
+from snowbatch.backends.snowflake.registry import RegistryReader
+from snowbatch.backends.snowflake.session import SessionFactory, SessionProvider
+from snowbatch.backends.snowflake.stages import Stages
+from snowbatch.backends.snowflake.tables import Tables
+from snowbatch.core.errors import InvalidRequest
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+from snowbatch.core.records import (
+    EnvironmentInfo,
+    FileListing,
+    JobInfo,
+    LogChunk,
+    ModelSummary,
+    OutputInfo,
+    Page,
+    PoolInfo,
+    RelationInfo,
+    ResultPreview,
+    StageInfo,
+    VersionDetail,
+    VersionInfo,
+)
+from snowbatch.core.requests import BatchJobSpec
+from snowbatch.settings import Settings
+
+
+class SnowflakeBackend:
+    name: Literal["snowflake"] = "snowflake"
+
+    def __init__(self, settings: Settings, session_factory: SessionFactory | None = None) -> None:
+        self.settings = settings
+        self.sessions = SessionProvider(settings, session_factory)
+        self._registry = RegistryReader(self.sessions)
+        self._tables = Tables(self.sessions)
+        self._stages = Stages(self.sessions)
+        self._pools = Pools(self.sessions)
+        self._jobs = Jobs(self.sessions, self._stages, JobLedger(settings.home / "snowflake-jobs.json"))
+        self._output = Output(self.sessions, self._stages)
+
+    # --- environment -------------------------------------------------------------------------
+    def environment(self) -> EnvironmentInfo:
+        from snowflake.ml.version import VERSION
+
+        (row,) = self.sessions.rows("SELECT CURRENT_ACCOUNT(), CURRENT_USER(), CURRENT_ROLE(), "
+                                    "CURRENT_WAREHOUSE(), CURRENT_DATABASE(), CURRENT_SCHEMA()",
+                                    context="Reading the session's context")
+        account, user, role, warehouse, database, schema = (v or None for v in row.values())
+        return EnvironmentInfo(backend="snowflake", account=account, user=user, role=role, warehouse=warehouse,
+                               database=database, schema=schema, snowml_version=str(VERSION))
+
+    def default_schema(self) -> SchemaName | None:
+        def current(session: object) -> tuple[str | None, str | None]:
+            return session.get_current_database(), session.get_current_schema()  # type: ignore[attr-defined]
+
+        database, schema = self.sessions.run(current, context="Reading the session's database and schema")
+        if not database or not schema:
+            return None
+        return SchemaName(Identifier.parse(database), Identifier.parse(schema))
+
+    def _qualify(self, name: ObjectName) -> ObjectName:
+        if name.is_qualified:
+            return name
+        default = self.default_schema()
+        return name.qualified(default.database if default else None, default.schema if default else None)
+
+    def _qualify_location(self, location: StageLocation) -> StageLocation:
+        return StageLocation(self._qualify(location.stage), location.path)
+
+    # --- registry ----------------------------------------------------------------------------
+    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
+                    cursor: str | None) -> Page[ModelSummary]:
+        return self._registry.list_models(schema, like=like, limit=limit, cursor=cursor)
+
+    def list_model_versions(self, model: ObjectName) -> list[VersionInfo]:
+        return self._registry.list_model_versions(self._qualify(model))
+
+    def version_detail(self, model: ObjectName, version: Identifier | None) -> VersionDetail:
+        return self._registry.version_detail(self._qualify(model), version)
+
+    # --- data --------------------------------------------------------------------------------
+    def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
+        return self._tables.describe_table(self._qualify(table), count_rows=count_rows)
+
+    # --- stages ------------------------------------------------------------------------------
+    def list_stages(self, schema: SchemaName) -> list[StageInfo]:
+        return self._stages.list_stages(schema)
+
+    def describe_stage(self, stage: ObjectName) -> StageInfo:
+        return self._stages.describe_stage(self._qualify(stage))
+
+    def create_stage(self, stage: ObjectName, *, comment: str | None) -> StageInfo:
+        return self._stages.create_stage(self._qualify(stage), comment=comment)
+
+    def list_stage_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
+        return self._stages.list_stage_files(self._qualify_location(location), pattern=pattern, limit=limit)
+
+    # --- compute pools -----------------------------------------------------------------------
+    def list_compute_pools(self) -> list[PoolInfo]:
+        return self._pools.list_compute_pools()
+
+    def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int, max_nodes: int,
+                            auto_suspend_secs: int) -> PoolInfo:
+        return self._pools.create_compute_pool(name, instance_family=instance_family, min_nodes=min_nodes,
+                                               max_nodes=max_nodes, auto_suspend_secs=auto_suspend_secs)
+
+    def resume_compute_pool(self, name: Identifier) -> PoolInfo:
+        return self._pools.resume_compute_pool(name)
+
+    # --- batch jobs --------------------------------------------------------------------------
+    def submit_job(self, spec: BatchJobSpec) -> JobInfo:
+        return self._jobs.submit_job(spec)
+
+    def get_job(self, job_id: ObjectName) -> JobInfo:
+        return self._jobs.get_job(self._qualify(job_id))
+
+    def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
+        default = self.default_schema()
+        if default is None:
+            raise InvalidRequest("The session has no current database and schema, so there is no job list.",
+                                 "Set database and schema in the connection (or SNOWFLAKE_DATABASE/SCHEMA).")
+        return self._jobs.list_jobs((default.database, default.schema), limit=limit, cursor=cursor)
+
+    def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
+        return self._jobs.job_logs(self._qualify(job_id), tail=tail, offset=offset)
+
+    def cancel_job(self, job_id: ObjectName) -> JobInfo:
+        return self._jobs.cancel_job(self._qualify(job_id))
+
+    def delete_job(self, job_id: ObjectName) -> JobInfo:
+        return self._jobs.delete_job(self._qualify(job_id))
+
+    # --- output ------------------------------------------------------------------------------
+    def inspect_output(self, location: StageLocation) -> OutputInfo:
+        return self._output.inspect_output(self._qualify_location(location))
+
+    def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        return self._output.preview_results(self._qualify_location(location), limit=limit,
+                                            max_cell_chars=max_cell_chars)
+
+    def save_results_to_table(self, location: StageLocation, table: ObjectName,
+                              *, mode: Literal["error", "overwrite", "append"]) -> int:
+        return self._output.save_results_to_table(self._qualify_location(location), self._qualify(table), mode=mode)

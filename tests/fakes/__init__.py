@@ -1,0 +1,29 @@
+"""A SQL-level fake Snowflake account for tests (see account.py), and the standard seeded backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tests.fakes.account import FakeAccount, UnknownStatement
+from tests.fakes.seed import seed_standard, standard_account
+
+if TYPE_CHECKING:
+    from snowbatch.backends.snowflake import SnowflakeBackend
+
+__all__ = ["FakeAccount", "UnknownStatement", "make_fake_snowflake_backend", "seed_standard", "standard_account"]
+
+
+def make_fake_snowflake_backend(tmp_path: Path, account: FakeAccount | None = None) -> SnowflakeBackend:
+    """A SnowflakeBackend over a real Snowpark Session on the standard fake account (ML.PUBLIC samples).
+
+    The account is reachable as `backend.fake_account` for assertions on `statements`.
+    """
+    from snowbatch.backends.snowflake import SnowflakeBackend
+    from snowbatch.settings import Settings
+
+    acct = account or standard_account(tmp_path / "fake-snowflake")
+    backend = SnowflakeBackend(Settings(backend="snowflake", home=tmp_path / "snowbatch-home"),
+                               session_factory=acct.session)
+    backend.fake_account = acct  # type: ignore[attr-defined]
+    return backend

@@ -1,0 +1,154 @@
+"""A fake Snowflake account: state plus the statements it understands.
+
+`FakeAccount.connect()` gives a connector-level connection; wrap it in a real Snowpark `Session` with
+`FakeAccount.session()`. Every statement from every connection lands in `account.statements`. A
+statement no route matches raises `UnknownStatement` (an AssertionError, so nothing catches it as a
+Snowflake error) and is kept in `account.unknown`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from tests.fakes.connection import FakeConnection, Result, Statement, fake_error
+from tests.fakes.state import Denial, FakeJob, FakeModel, FakePool, FakeStage, FakeVersion, Key
+
+Handler = Callable[[FakeConnection, Statement, "re.Match[str]"], Result]
+
+
+class UnknownStatement(AssertionError):
+    pass
+
+
+class FakeAccount:
+    def __init__(self, root: Path, *, name: str = "FAKEORG-FAKEACCT") -> None:
+        from tests.fakes import routes
+
+        self.root = root
+        self.name = name
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.db = duckdb.connect(":memory:")
+        self.databases: dict[str, set[str]] = {}
+        self.tables: dict[Key, list[tuple[str, str]]] = {}  # key -> [(column, Snowflake type)]
+        self.models: dict[Key, FakeModel] = {}
+        self.stages: dict[Key, FakeStage] = {}
+        self.pools: dict[str, FakePool] = {}
+        self.jobs: dict[Key, FakeJob] = {}
+        self.denials: list[Denial] = []
+        self.statements: list[Statement] = []
+        self.unknown: list[Statement] = []
+        self.capabilities: dict[str, Any] = {}
+        self.job_history_enabled = True
+        self.job_behaviour = "complete"  # complete | pending | fail: what a submitted job does
+        self.expire_next: int = 0  # the next N statements fail with "session expired" (390112)
+        self.connections: list[FakeConnection] = []
+        self.routes: list[tuple[re.Pattern[str], Handler]] = routes.build(self)
+
+    # --- seeding --------------------------------------------------------------------------------
+    def add_database(self, database: str, *schemas: str) -> None:
+        self.databases.setdefault(database, set()).update(schemas or ("PUBLIC",))
+        self.db.execute(f"ATTACH IF NOT EXISTS ':memory:' AS \"{database}\"")
+        for sc in schemas or ("PUBLIC",):
+            self.db.execute(f'CREATE SCHEMA IF NOT EXISTS "{database}"."{sc}"')
+
+    def add_table(self, key: Key, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        self.add_database(key[0], key[1])
+        self.db.register("_seed", frame)
+        self.db.execute(f'CREATE OR REPLACE TABLE "{key[0]}"."{key[1]}"."{key[2]}" AS SELECT * FROM _seed')
+        self.db.unregister("_seed")
+        self.tables[key] = [(c, types[c]) for c in frame.columns]
+
+    def add_model(self, key: Key, model: FakeModel) -> None:
+        self.models[key] = model
+
+    def add_version(self, key: Key, version: FakeVersion, *, default: bool = False) -> None:
+        model = self.models[key]
+        model.versions[version.name] = version
+        if default or model.default_version is None:
+            model.default_version = version.name
+
+    def add_stage(self, key: Key, *, encryption: str = "SNOWFLAKE_SSE", comment: str = "") -> FakeStage:
+        folder = self.root / "stages" / key[0] / key[1] / key[2]
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = {"SNOWFLAKE_SSE": "INTERNAL NO CSE", "SNOWFLAKE_FULL": "INTERNAL", "EXTERNAL": "EXTERNAL"}[encryption]
+        stage = FakeStage(key[2], folder, type=kind, comment=comment,
+                          url="s3://fake-bucket/data/" if kind == "EXTERNAL" else "")
+        self.stages[key] = stage
+        return stage
+
+    def add_pool(self, pool: FakePool) -> None:
+        self.pools[pool.name] = pool
+
+    def deny(self, pattern: str, message: str, errno: int = 3001) -> None:
+        """Make statements matching `pattern` fail as an access-control error for the current role."""
+        self.denials.append(Denial(pattern, message, errno))
+
+    # --- connecting ---------------------------------------------------------------------------
+    def connect(self, *, database: str | None = "ML", schema: str | None = "PUBLIC",
+                role: str | None = "ML_ENGINEER", warehouse: str | None = "ML_WH",
+                user: str = "BATCH_USER") -> FakeConnection:
+        conn = FakeConnection(self, database=database, schema=schema, role=role, warehouse=warehouse,
+                              user=user, account_name=self.name)
+        self.connections.append(conn)
+        return conn
+
+    def session(self, **kwargs: Any) -> Any:
+        """A real Snowpark Session over a fake connection (like a fresh process for snowflake-ml)."""
+        from snowflake.ml._internal import platform_capabilities
+        from snowflake.snowpark import Session
+        from snowflake.snowpark._internal.server_connection import ServerConnection
+
+        # snowflake-ml caches capabilities per process; each fake account starts as a new process would.
+        platform_capabilities.PlatformCapabilities._instance = None
+        return Session(ServerConnection({}, conn=self.connect(**kwargs)))
+
+    # --- answering ----------------------------------------------------------------------------
+    def answer(self, conn: FakeConnection, stmt: Statement) -> Result:
+        self.statements.append(stmt)
+        if self.expire_next > 0:
+            self.expire_next -= 1
+            conn.expired = True
+            raise fake_error("Session no longer exists.  New login required to access the service.",
+                             390112, "08001", stmt.sql)
+        for denial in self.denials:
+            if re.search(denial.pattern, stmt.sql, re.I | re.S):
+                raise fake_error(f"SQL access control error:\n{denial.message}", denial.errno,
+                                 denial.sqlstate, stmt.sql)
+        if stmt.kind == "describe":  # Snowpark asks for a query's columns without running it
+            return self._describe_query(conn, stmt)
+        text = stmt.sql.strip().rstrip(";").strip()
+        for pattern, handler in self.routes:
+            match = pattern.fullmatch(text)
+            if match:
+                return handler(conn, stmt, match)
+        self.unknown.append(stmt)
+        raise UnknownStatement(f"the fake Snowflake account does not know this statement:\n{stmt.sql}")
+
+    def _describe_query(self, conn: FakeConnection, stmt: Statement) -> Result:
+        from tests.fakes.connection import Column
+        from tests.fakes.stagefiles import evaluate_select
+
+        frame = evaluate_select(self, conn, f"SELECT * FROM ({stmt.sql}) LIMIT 0", stmt.sql)
+        kinds = {"i": ("FIXED", 38, 0), "u": ("FIXED", 38, 0), "f": ("REAL", None, None), "b": ("BOOLEAN", None, None)}
+        cols = []
+        for name, dtype in frame.dtypes.items():
+            kind, precision, scale = kinds.get(dtype.kind, ("TEXT", None, None))
+            cols.append(Column(str(name), kind, precision, scale))
+        return Result(cols, [])
+
+    # --- helpers for tests --------------------------------------------------------------------
+    def clear_statements(self) -> None:
+        self.statements.clear()
+
+    def sql_log(self) -> list[str]:
+        """Statements as one-line text, for readable assertions."""
+        return [" ".join(s.sql.split()) for s in self.statements]
+
+    def stage_for(self, key: Key) -> FakeStage:
+        return self.stages[key]
