@@ -11,7 +11,13 @@ from tests.fakes.seed import seed_standard, standard_account
 if TYPE_CHECKING:
     from snowbatch.backends.snowflake import SnowflakeBackend
 
-__all__ = ["FakeAccount", "UnknownStatement", "make_fake_snowflake_backend", "seed_standard", "standard_account"]
+__all__ = [
+    "FakeAccount",
+    "UnknownStatement",
+    "make_fake_snowflake_backend",
+    "seed_standard",
+    "standard_account",
+]
 
 
 def make_fake_snowflake_backend(tmp_path: Path, account: FakeAccount | None = None) -> SnowflakeBackend:
@@ -23,7 +29,7 @@ def make_fake_snowflake_backend(tmp_path: Path, account: FakeAccount | None = No
     from snowbatch.settings import Settings
 
     acct = account or standard_account(tmp_path / "fake-snowflake")
-    backend = SnowflakeBackend(Settings(backend="snowflake", home=tmp_path / "snowbatch-home"),
-                               session_factory=acct.session)
+    settings = Settings.model_validate({"backend": "snowflake", "home": tmp_path / "snowbatch-home"})
+    backend = SnowflakeBackend(settings, session_factory=acct.session)
     backend.fake_account = acct  # type: ignore[attr-defined]
     return backend

@@ -76,9 +76,16 @@ class FakeAccount:
     def add_stage(self, key: Key, *, encryption: str = "SNOWFLAKE_SSE", comment: str = "") -> FakeStage:
         folder = self.root / "stages" / key[0] / key[1] / key[2]
         folder.mkdir(parents=True, exist_ok=True)
-        kind = {"SNOWFLAKE_SSE": "INTERNAL NO CSE", "SNOWFLAKE_FULL": "INTERNAL", "EXTERNAL": "EXTERNAL"}[encryption]
-        stage = FakeStage(key[2], folder, type=kind, comment=comment,
-                          url="s3://fake-bucket/data/" if kind == "EXTERNAL" else "")
+        kind = {"SNOWFLAKE_SSE": "INTERNAL NO CSE", "SNOWFLAKE_FULL": "INTERNAL", "EXTERNAL": "EXTERNAL"}[
+            encryption
+        ]
+        stage = FakeStage(
+            key[2],
+            folder,
+            type=kind,
+            comment=comment,
+            url="s3://fake-bucket/data/" if kind == "EXTERNAL" else "",
+        )
         self.stages[key] = stage
         return stage
 
@@ -90,11 +97,24 @@ class FakeAccount:
         self.denials.append(Denial(pattern, message, errno))
 
     # --- connecting ---------------------------------------------------------------------------
-    def connect(self, *, database: str | None = "ML", schema: str | None = "PUBLIC",
-                role: str | None = "ML_ENGINEER", warehouse: str | None = "ML_WH",
-                user: str = "BATCH_USER") -> FakeConnection:
-        conn = FakeConnection(self, database=database, schema=schema, role=role, warehouse=warehouse,
-                              user=user, account_name=self.name)
+    def connect(
+        self,
+        *,
+        database: str | None = "ML",
+        schema: str | None = "PUBLIC",
+        role: str | None = "ML_ENGINEER",
+        warehouse: str | None = "ML_WH",
+        user: str = "BATCH_USER",
+    ) -> FakeConnection:
+        conn = FakeConnection(
+            self,
+            database=database,
+            schema=schema,
+            role=role,
+            warehouse=warehouse,
+            user=user,
+            account_name=self.name,
+        )
         self.connections.append(conn)
         return conn
 
@@ -106,7 +126,7 @@ class FakeAccount:
 
         # snowflake-ml caches capabilities per process; each fake account starts as a new process would.
         platform_capabilities.PlatformCapabilities._instance = None
-        return Session(ServerConnection({}, conn=self.connect(**kwargs)))
+        return Session(ServerConnection({}, conn=self.connect(**kwargs)))  # type: ignore[arg-type]
 
     # --- answering ----------------------------------------------------------------------------
     def answer(self, conn: FakeConnection, stmt: Statement) -> Result:
@@ -114,12 +134,17 @@ class FakeAccount:
         if self.expire_next > 0:
             self.expire_next -= 1
             conn.expired = True
-            raise fake_error("Session no longer exists.  New login required to access the service.",
-                             390112, "08001", stmt.sql)
+            raise fake_error(
+                "Session no longer exists.  New login required to access the service.",
+                390112,
+                "08001",
+                stmt.sql,
+            )
         for denial in self.denials:
             if re.search(denial.pattern, stmt.sql, re.I | re.S):
-                raise fake_error(f"SQL access control error:\n{denial.message}", denial.errno,
-                                 denial.sqlstate, stmt.sql)
+                raise fake_error(
+                    f"SQL access control error:\n{denial.message}", denial.errno, denial.sqlstate, stmt.sql
+                )
         if stmt.kind == "describe":  # Snowpark asks for a query's columns without running it
             return self._describe_query(conn, stmt)
         text = stmt.sql.strip().rstrip(";").strip()
@@ -135,7 +160,12 @@ class FakeAccount:
         from tests.fakes.stagefiles import evaluate_select
 
         frame = evaluate_select(self, conn, f"SELECT * FROM ({stmt.sql}) LIMIT 0", stmt.sql)
-        kinds = {"i": ("FIXED", 38, 0), "u": ("FIXED", 38, 0), "f": ("REAL", None, None), "b": ("BOOLEAN", None, None)}
+        kinds = {
+            "i": ("FIXED", 38, 0),
+            "u": ("FIXED", 38, 0),
+            "f": ("REAL", None, None),
+            "b": ("BOOLEAN", None, None),
+        }
         cols = []
         for name, dtype in frame.dtypes.items():
             kind, precision, scale = kinds.get(dtype.kind, ("TEXT", None, None))

@@ -18,7 +18,6 @@ from snowflake.connector.cursor import ResultMetadata
 from snowflake.connector.errors import NotSupportedError, ProgrammingError
 
 
-
 def _is_session_parameter(key: str) -> bool:
     """Snowflake parameters are upper-case; snowflake-ml's telemetry keys are lower-case (dropped)."""
     return key.isupper() and not key.startswith("_")
@@ -33,8 +32,9 @@ class Column:
     nullable: bool = True
 
     def metadata(self) -> ResultMetadata:
-        return ResultMetadata(self.name, FIELD_NAME_TO_ID[self.type], None, None, self.precision,
-                              self.scale, self.nullable)
+        return ResultMetadata(
+            self.name, FIELD_NAME_TO_ID[self.type], None, None, self.precision, self.scale, self.nullable
+        )
 
 
 @dataclass
@@ -61,10 +61,18 @@ class Statement:
         return self.sql.strip().splitlines()[0] if self.sql.strip() else ""
 
 
-def fake_error(message: str, errno: int, sqlstate: str = "02000", query: str | None = None) -> ProgrammingError:
+def fake_error(
+    message: str, errno: int, sqlstate: str = "02000", query: str | None = None
+) -> ProgrammingError:
     """A connector error shaped like Snowflake's (error code + SQL state), as Snowpark wraps them."""
-    return ProgrammingError(msg=message, errno=errno, sqlstate=sqlstate, sfqid=str(uuid.uuid4()),
-                            query=query, send_telemetry=False)
+    return ProgrammingError(
+        msg=message,
+        errno=errno,
+        sqlstate=sqlstate,
+        sfqid=str(uuid.uuid4()),
+        query=query,
+        send_telemetry=False,
+    )
 
 
 class FakeCursor:
@@ -89,13 +97,15 @@ class FakeCursor:
         self._rows = list(result.rows)
         self.rowcount = len(self._rows)
 
-    def execute(self, command: str, params: Any = None, _statement_params: dict[str, Any] | None = None,
-                **_: Any) -> FakeCursor:
+    def execute(
+        self, command: str, params: Any = None, _statement_params: dict[str, Any] | None = None, **_: Any
+    ) -> FakeCursor:
         self._run(command, params, _statement_params, "execute")
         return self
 
-    def execute_async(self, command: str, params: Any = None,
-                      _statement_params: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    def execute_async(
+        self, command: str, params: Any = None, _statement_params: dict[str, Any] | None = None, **_: Any
+    ) -> dict[str, Any]:
         self._run(command, params, _statement_params, "async")
         assert self.sfqid is not None
         self.connection.async_results[self.sfqid] = (self.description, self._rows)
@@ -136,8 +146,17 @@ class FakeConnection:
 
     _ids = itertools.count(1000)
 
-    def __init__(self, account: Any, *, database: str | None, schema: str | None, role: str | None,
-                 warehouse: str | None, user: str = "BATCH_USER", account_name: str = "FAKEORG-FAKEACCT") -> None:
+    def __init__(
+        self,
+        account: Any,
+        *,
+        database: str | None,
+        schema: str | None,
+        role: str | None,
+        warehouse: str | None,
+        user: str = "BATCH_USER",
+        account_name: str = "FAKEORG-FAKEACCT",
+    ) -> None:
         self.account_state = account
         self.database = database
         self.schema = schema
@@ -156,7 +175,7 @@ class FakeConnection:
     def record_and_answer(self, stmt: Statement) -> Result:
         if self.closed:
             raise fake_error("Connection is closed", 250002, "08003", stmt.sql)
-        return self.account_state.answer(self, stmt)  # type: ignore[no-any-return]
+        return self.account_state.answer(self, stmt)
 
     def cursor(self) -> FakeCursor:
         return FakeCursor(self)

@@ -23,8 +23,20 @@ if TYPE_CHECKING:
     from tests.fakes.connection import FakeConnection
 
 
-def submit(acct: FakeAccount, conn: FakeConnection, query: str, *, pool: str, spec_yaml: str, source: str,
-           model: Key, version: str | None, function: str | None, name: Key, replicas: int) -> FakeJob:
+def submit(
+    acct: FakeAccount,
+    conn: FakeConnection,
+    query: str,
+    *,
+    pool: str,
+    spec_yaml: str,
+    source: str,
+    model: Key,
+    version: str | None,
+    function: str | None,
+    name: Key,
+    replicas: int,
+) -> FakeJob:
     if pool not in acct.pools:
         raise fake_error(f"Compute pool '{pool}' does not exist or not authorized.", 2003, "02000", query)
     fake_model = acct.models.get(model)
@@ -43,13 +55,23 @@ def submit(acct: FakeAccount, conn: FakeConnection, query: str, *, pool: str, sp
     output = spec["output"]["stage_location"]
     out_stage, out_prefix = stagefiles.locate(acct, conn, output, query)
     job_prefix = out_prefix + name[2] + "/"
-    if spec["output"].get("mode", "error").lower() == "error" and stagefiles.list_rows(out_stage, job_prefix, None):
+    if spec["output"].get("mode", "error").lower() == "error" and stagefiles.list_rows(
+        out_stage, job_prefix, None
+    ):
         # Scope of the server's check (base vs per-job folder) is UNVERIFIED; the fake checks the job folder.
-        raise fake_error(f"Output location {output}{name[2]}/ is not empty and the save mode is ERROR.",
-                         100357, "22000", query)
-    job = FakeJob(name, pool, model, version, method, source, output + name[2] + "/", spec_yaml,
-                  replicas=replicas)
-    job.logs = [f"Starting batch inference job {name[2]} on {pool}", f"Model {'.'.join(model)} version {version}"]
+        raise fake_error(
+            f"Output location {output}{name[2]}/ is not empty and the save mode is ERROR.",
+            100357,
+            "22000",
+            query,
+        )
+    job = FakeJob(
+        name, pool, model, version, method, source, output + name[2] + "/", spec_yaml, replicas=replicas
+    )
+    job.logs = [
+        f"Starting batch inference job {name[2]} on {pool}",
+        f"Model {'.'.join(model)} version {version}",
+    ]
     acct.jobs[name] = job
     if acct.job_behaviour == "complete":
         run(acct, conn, job)
@@ -101,8 +123,12 @@ def find_live(acct: FakeAccount, conn: FakeConnection, text: str, query: str) ->
         parts.insert(0, (conn.schema if len(parts) == 1 else conn.database) or "")
     job = acct.jobs.get((parts[0], parts[1], parts[2]))
     if job is None or job.deleted:
-        raise fake_error(f"SQL compilation error:\nService '{'.'.join(parts)}' does not exist or not authorized.",
-                         2003, "02000", query)
+        raise fake_error(
+            f"SQL compilation error:\nService '{'.'.join(parts)}' does not exist or not authorized.",
+            2003,
+            "02000",
+            query,
+        )
     return job
 
 
@@ -113,39 +139,124 @@ def cancel(job: FakeJob) -> None:
 
 
 def describe_rows(job: FakeJob) -> Result:
-    spec = {"spec": {"containers": [{"name": "main", "image": "/snowflake/images/snowflake_images/inference",
-                                     "env": {}}], "volumes": []}}
-    cols = ["name", "status", "database_name", "schema_name", "owner", "compute_pool", "dns_name",
-            "current_instances", "target_instances", "min_ready_instances", "min_instances", "max_instances",
-            "auto_resume", "created_on", "updated_on", "resumed_on", "suspended_on", "comment", "is_job",
-            "is_async_job", "spec"]
-    row = (job.key[2], job.status, job.key[0], job.key[1], job.owner, job.compute_pool, "", job.replicas,
-           job.replicas, job.replicas, job.replicas, job.replicas, "false", job.created_on, job.updated_on,
-           None, None, None, "true", "true", yaml.safe_dump(spec))
+    spec = {
+        "spec": {
+            "containers": [
+                {"name": "main", "image": "/snowflake/images/snowflake_images/inference", "env": {}}
+            ],
+            "volumes": [],
+        }
+    }
+    cols = [
+        "name",
+        "status",
+        "database_name",
+        "schema_name",
+        "owner",
+        "compute_pool",
+        "dns_name",
+        "current_instances",
+        "target_instances",
+        "min_ready_instances",
+        "min_instances",
+        "max_instances",
+        "auto_resume",
+        "created_on",
+        "updated_on",
+        "resumed_on",
+        "suspended_on",
+        "comment",
+        "is_job",
+        "is_async_job",
+        "spec",
+    ]
+    row = (
+        job.key[2],
+        job.status,
+        job.key[0],
+        job.key[1],
+        job.owner,
+        job.compute_pool,
+        "",
+        job.replicas,
+        job.replicas,
+        job.replicas,
+        job.replicas,
+        job.replicas,
+        "false",
+        job.created_on,
+        job.updated_on,
+        None,
+        None,
+        None,
+        "true",
+        "true",
+        yaml.safe_dump(spec),
+    )
     return Result([Column(c, "TIMESTAMP_LTZ" if c.endswith("_on") else "TEXT") for c in cols], [row])
 
 
 def instance_rows(job: FakeJob) -> Result:
-    cols = ["database_name", "schema_name", "service_name", "instance_id", "status", "spec_digest", "creation_time",
-            "start_time"]
-    rows = [(job.key[0], job.key[1], job.key[2], str(i), job.status, "abc", "2026-01-15T09:30:00Z",
-             "2026-01-15T09:30:01Z") for i in range(job.replicas)]
+    cols = [
+        "database_name",
+        "schema_name",
+        "service_name",
+        "instance_id",
+        "status",
+        "spec_digest",
+        "creation_time",
+        "start_time",
+    ]
+    rows = [
+        (
+            job.key[0],
+            job.key[1],
+            job.key[2],
+            str(i),
+            job.status,
+            "abc",
+            "2026-01-15T09:30:00Z",
+            "2026-01-15T09:30:01Z",
+        )
+        for i in range(job.replicas)
+    ]
     return Result([Column(c) for c in cols], rows)
 
 
 def history_rows(acct: FakeAccount, db: str, sc: str, limit: int, offset: int) -> Result:
     live = [j for j in acct.jobs.values() if j.key[:2] == (db, sc) and not j.deleted]
     live.sort(key=lambda j: (-j.created_on.timestamp(), j.key[2]))
-    cols = [Column("NAME"), Column("STATUS"), Column("MESSAGE"), Column("COMPUTE_POOL_NAME"),
-            Column("CREATED_TIME", "TIMESTAMP_LTZ"), Column("COMPLETED_TIME", "TIMESTAMP_LTZ")]
-    rows = [(j.key[2], j.status, j.message, j.compute_pool, j.created_on, j.completed_on)
-            for j in live[offset: offset + limit]]
+    cols = [
+        Column("NAME"),
+        Column("STATUS"),
+        Column("MESSAGE"),
+        Column("COMPUTE_POOL_NAME"),
+        Column("CREATED_TIME", "TIMESTAMP_LTZ"),
+        Column("COMPLETED_TIME", "TIMESTAMP_LTZ"),
+    ]
+    rows = [
+        (j.key[2], j.status, j.message, j.compute_pool, j.created_on, j.completed_on)
+        for j in live[offset : offset + limit]
+    ]
     return Result(cols, rows)
 
 
 def show_job_services_rows(acct: FakeAccount, db: str, sc: str) -> Result:
-    cols = ["name", "status", "database_name", "schema_name", "owner", "compute_pool", "target_instances",
-            "created_on", "updated_on", "comment"]
-    rows = [(j.key[2], j.status, db, sc, j.owner, j.compute_pool, j.replicas, j.created_on, j.updated_on, None)
-            for j in acct.jobs.values() if j.key[:2] == (db, sc) and not j.deleted]
+    cols = [
+        "name",
+        "status",
+        "database_name",
+        "schema_name",
+        "owner",
+        "compute_pool",
+        "target_instances",
+        "created_on",
+        "updated_on",
+        "comment",
+    ]
+    rows = [
+        (j.key[2], j.status, db, sc, j.owner, j.compute_pool, j.replicas, j.created_on, j.updated_on, None)
+        for j in acct.jobs.values()
+        if j.key[:2] == (db, sc) and not j.deleted
+    ]
     return Result([Column(c, "TIMESTAMP_LTZ" if c.endswith("_on") else "TEXT") for c in cols], rows)

@@ -27,7 +27,9 @@ def packaged_models() -> dict[str, tuple[Path, str, list[str], str]]:
 
     root = Path(tempfile.mkdtemp(prefix="snowbatch-fake-models-"))
     out = {}
-    for name, (model, sample, comment) in samples.sample_models(samples.customers_frame(CUSTOMER_ROWS)).items():
+    for name, (model, sample, comment) in samples.sample_models(
+        samples.customers_frame(CUSTOMER_ROWS)
+    ).items():
         folder = root / name
         meta = ModelPackager(str(folder)).save(name=name, model=model, sample_input_data=sample, options={})
         out[name] = (folder, (folder / "model.yaml").read_text(), sorted(meta.signatures), comment)
@@ -40,14 +42,18 @@ def seed_standard(account: FakeAccount) -> FakeAccount:
     customers = samples.customers_frame(CUSTOMER_ROWS)
     account.add_table((db, sc, samples.CUSTOMERS_TABLE), customers, sql_types(customers))
     models = packaged_models()
-    for name, versions, default in ((samples.CHURN_MODEL, ["V1"], "V1"),
-                                    (samples.PRICE_MODEL, ["V1", "V2"], "V2")):
+    for name, versions, default in (
+        (samples.CHURN_MODEL, ["V1"], "V1"),
+        (samples.PRICE_MODEL, ["V1", "V2"], "V2"),
+    ):
         folder, spec, methods, comment = models[name]
         account.add_model((db, sc, name), FakeModel(name, comment=comment))
         for v in versions:
-            account.add_version((db, sc, name), FakeVersion(v, spec, "sklearn", methods, model_dir=folder,
-                                                            comment=f"{name} {v}"),
-                                default=v == default)
+            account.add_version(
+                (db, sc, name),
+                FakeVersion(v, spec, "sklearn", methods, model_dir=folder, comment=f"{name} {v}"),
+                default=v == default,
+            )
     account.add_stage((db, sc, samples.OUTPUT_STAGE), encryption="SNOWFLAKE_SSE", comment="batch results")
     account.add_stage((db, sc, samples.LEGACY_STAGE), encryption="SNOWFLAKE_FULL")
     account.add_pool(FakePool("CPU_POOL", "CPU_X64_S", state="IDLE", max_nodes=2, active_nodes=1))

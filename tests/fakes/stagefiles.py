@@ -17,8 +17,15 @@ if TYPE_CHECKING:
     from tests.fakes.account import FakeAccount
     from tests.fakes.connection import FakeConnection
 
-_DUCK_TYPES = {"BIGINT": "NUMBER(38,0)", "INTEGER": "NUMBER(38,0)", "DOUBLE": "FLOAT", "FLOAT": "FLOAT",
-               "VARCHAR": "VARCHAR(16777216)", "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMP_NTZ(9)"}
+_DUCK_TYPES = {
+    "BIGINT": "NUMBER(38,0)",
+    "INTEGER": "NUMBER(38,0)",
+    "DOUBLE": "FLOAT",
+    "FLOAT": "FLOAT",
+    "VARCHAR": "VARCHAR(16777216)",
+    "BOOLEAN": "BOOLEAN",
+    "TIMESTAMP": "TIMESTAMP_NTZ(9)",
+}
 
 
 def locate(acct: FakeAccount, conn: FakeConnection, text: str, query: str) -> tuple[FakeStage, str]:
@@ -35,21 +42,28 @@ def locate(acct: FakeAccount, conn: FakeConnection, text: str, query: str) -> tu
         elif ch == "/" and not quoted:
             cut = i
             break
-    name, path = (body, "") if cut is None else (body[:cut], body[cut + 1:])
+    name, path = (body, "") if cut is None else (body[:cut], body[cut + 1 :])
     parts = split_name(name)
     while len(parts) < 3:
         parts.insert(0, (conn.schema if len(parts) == 1 else conn.database) or "")
     key: Key = (parts[0], parts[1], parts[2])
     stage = acct.stages.get(key)
     if stage is None:
-        raise fake_error(f"SQL compilation error:\nStage '{'.'.join(key)}' does not exist or not authorized.",
-                         2003, "02000", query)
+        raise fake_error(
+            f"SQL compilation error:\nStage '{'.'.join(key)}' does not exist or not authorized.",
+            2003,
+            "02000",
+            query,
+        )
     return stage, path
 
 
 def _files(stage: FakeStage, prefix: str) -> list[Path]:
-    return sorted(p for p in stage.folder.rglob("*") if p.is_file()
-                  and p.relative_to(stage.folder).as_posix().startswith(prefix))
+    return sorted(
+        p
+        for p in stage.folder.rglob("*")
+        if p.is_file() and p.relative_to(stage.folder).as_posix().startswith(prefix)
+    )
 
 
 def list_rows(stage: FakeStage, prefix: str, pattern: str | None) -> list[tuple[Any, ...]]:
@@ -105,7 +119,7 @@ def _rewrite_values(q: str) -> str:
         depth, quoted, j = 0, False, i
         while j < len(q):
             ch = q[j]
-            if ch == "'" :
+            if ch == "'":
                 quoted = not quoted
             elif not quoted and ch == "(":
                 depth += 1
@@ -115,7 +129,7 @@ def _rewrite_values(q: str) -> str:
                     break
             j += 1
         if width == 0:
-            width = len(_split_top(q[i + 1:j]))
+            width = len(_split_top(q[i + 1 : j]))
         i = j + 1
         rest = q[i:].lstrip()
         if not rest.startswith(","):
@@ -125,7 +139,7 @@ def _rewrite_values(q: str) -> str:
             i += 1
     names = ", ".join(f"c{k}" for k in range(1, width + 1))
     head = re.sub(r"\$(\d+)", r"c\1", q[: m.start()])
-    return f"{head}FROM (VALUES {q[m.end():i]}) AS v({names}){q[i:]}"
+    return f"{head}FROM (VALUES {q[m.end() : i]}) AS v({names}){q[i:]}"
 
 
 def _split_top(text: str) -> list[str]:
@@ -146,7 +160,9 @@ def _split_top(text: str) -> list[str]:
     return parts
 
 
-def write_parquet(stage: FakeStage, prefix: str, frame: pd.DataFrame, name: str = "data_0_0_0.snappy.parquet") -> int:
+def write_parquet(
+    stage: FakeStage, prefix: str, frame: pd.DataFrame, name: str = "data_0_0_0.snappy.parquet"
+) -> int:
     folder = stage.folder / prefix
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -177,8 +193,14 @@ def load_into_table(acct: FakeAccount, key: Key, stage: FakeStage, prefix: str) 
         acct.db.register("_frame", frame)
         acct.db.execute(f'INSERT INTO "{key[0]}"."{key[1]}"."{key[2]}" BY NAME SELECT * FROM _frame')
         acct.db.unregister("_frame")
-        rows.append((f"{stage.name.lower()}/{p.relative_to(stage.folder).as_posix()}", "LOADED", len(frame),
-                     len(frame)))
+        rows.append(
+            (
+                f"{stage.name.lower()}/{p.relative_to(stage.folder).as_posix()}",
+                "LOADED",
+                len(frame),
+                len(frame),
+            )
+        )
     return rows
 
 
@@ -187,6 +209,15 @@ def sql_types(frame: pd.DataFrame) -> dict[str, str]:
     out = {}
     for col, dtype in frame.dtypes.items():
         kind = dtype.kind
-        out[str(col)] = ("NUMBER(38,0)" if kind in "iu" else "FLOAT" if kind == "f" else "BOOLEAN" if kind == "b"
-                         else "TIMESTAMP_NTZ(9)" if kind == "M" else "VARCHAR(16777216)")
+        out[str(col)] = (
+            "NUMBER(38,0)"
+            if kind in "iu"
+            else "FLOAT"
+            if kind == "f"
+            else "BOOLEAN"
+            if kind == "b"
+            else "TIMESTAMP_NTZ(9)"
+            if kind == "M"
+            else "VARCHAR(16777216)"
+        )
     return out

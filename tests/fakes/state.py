@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
 NOW = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
 
 Key = tuple[str, str, str]  # (database, schema, name), resolved (exact) names

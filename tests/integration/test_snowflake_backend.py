@@ -31,11 +31,17 @@ def sql(backend) -> list[str]:
 
 
 def spec(job: str = "JOB_1", **changes) -> BatchJobSpec:
-    base = dict(model="ML.PUBLIC.CHURN_CLASSIFIER", version="V1", function_name="PREDICT_PROBA",
-                target_method="predict_proba",
-                input=ResolvedInput(kind="table", table="ML.PUBLIC.CUSTOMERS", columns=FEATURES),
-                output_stage="@ML.PUBLIC.BATCH_OUT/runs/", compute_pool="CPU_POOL", mode="error",
-                job_name=f"ML.PUBLIC.{job}")
+    base = dict(
+        model="ML.PUBLIC.CHURN_CLASSIFIER",
+        version="V1",
+        function_name="PREDICT_PROBA",
+        target_method="predict_proba",
+        input=ResolvedInput(kind="table", table="ML.PUBLIC.CUSTOMERS", columns=FEATURES),
+        output_stage="@ML.PUBLIC.BATCH_OUT/runs/",
+        compute_pool="CPU_POOL",
+        mode="error",
+        job_name=f"ML.PUBLIC.{job}",
+    )
     return BatchJobSpec(**{**base, **changes})
 
 
@@ -48,17 +54,21 @@ def test_environment_is_one_statement(backend):
     env = backend.environment()
     assert (env.role, env.warehouse, env.database, env.schema_) == ("ML_ENGINEER", "ML_WH", "ML", "PUBLIC")
     assert env.snowml_version == "2.6.0"
-    assert sql(backend) == ["SELECT CURRENT_ACCOUNT(), CURRENT_USER(), CURRENT_ROLE(), CURRENT_WAREHOUSE(), "
-                            "CURRENT_DATABASE(), CURRENT_SCHEMA()"]
+    assert sql(backend) == [
+        "SELECT CURRENT_ACCOUNT(), CURRENT_USER(), CURRENT_ROLE(), CURRENT_WAREHOUSE(), "
+        "CURRENT_DATABASE(), CURRENT_SCHEMA()"
+    ]
 
 
 def test_list_models_is_one_show_with_quoted_schema(backend):
     page = backend.list_models(SCHEMA, like=None, limit=1, cursor=None)
-    assert [m.name for m in page.items] == ["CHURN_CLASSIFIER"] and page.next_cursor == "1" and page.total == 2
+    assert (
+        [m.name for m in page.items] == ["CHURN_CLASSIFIER"] and page.next_cursor == "1" and page.total == 2
+    )
     assert sql(backend) == ['SHOW MODELS IN SCHEMA "ML"."PUBLIC"']
     page = backend.list_models(SCHEMA, like="price%", limit=10, cursor=None)
     assert [(m.name, m.versions, m.default_version) for m in page.items] == [("PRICE_REGRESSOR", 2, "V2")]
-    assert sql(backend) == ["SHOW MODELS LIKE 'price%' IN SCHEMA \"ML\".\"PUBLIC\""]
+    assert sql(backend) == ['SHOW MODELS LIKE \'price%\' IN SCHEMA "ML"."PUBLIC"']
 
 
 def test_like_text_cannot_break_out_of_its_literal(backend):
@@ -68,8 +78,10 @@ def test_like_text_cannot_break_out_of_its_literal(backend):
 
 def test_list_model_versions_is_one_show_versions_with_details(backend):
     versions = backend.list_model_versions(PRICE)
-    assert [(v.version, v.is_default, v.model_type) for v in versions] == [("V1", False, "sklearn"),
-                                                                           ("V2", True, "sklearn")]
+    assert [(v.version, v.is_default, v.model_type) for v in versions] == [
+        ("V1", False, "sklearn"),
+        ("V2", True, "sklearn"),
+    ]
     stmts = backend.fake_account.statements
     assert [s.sql for s in stmts] == ['SHOW VERSIONS IN MODEL "ML"."PUBLIC"."PRICE_REGRESSOR"']
     assert dict(stmts[0].statement_params)["SHOW_MODEL_DETAILS_IN_SHOW_VERSIONS_IN_MODEL"] is True
@@ -78,16 +90,24 @@ def test_list_model_versions_is_one_show_versions_with_details(backend):
 def test_version_detail_of_the_default_version_is_one_statement(backend):
     detail = backend.version_detail(CHURN, None)
     assert detail.version == "V1" and detail.model_type == "sklearn"
-    assert [f.name for f in detail.functions] == ["DECISION_FUNCTION", "PREDICT", "PREDICT_LOG_PROBA",
-                                                  "PREDICT_PROBA"]
-    assert [i.name for i in detail.functions[1].inputs] == ["TENURE_MONTHS", "MONTHLY_CHARGES", "SUPPORT_CALLS",
-                                                           "CONTRACT_MONTHS"]
+    assert [f.name for f in detail.functions] == [
+        "DECISION_FUNCTION",
+        "PREDICT",
+        "PREDICT_LOG_PROBA",
+        "PREDICT_PROBA",
+    ]
+    assert [i.name for i in detail.functions[1].inputs] == [
+        "TENURE_MONTHS",
+        "MONTHLY_CHARGES",
+        "SUPPORT_CALLS",
+        "CONTRACT_MONTHS",
+    ]
     assert sql(backend) == ['SHOW VERSIONS IN MODEL "ML"."PUBLIC"."CHURN_CLASSIFIER"']
 
 
 def test_version_detail_by_name_is_one_statement_and_by_alias_two(backend):
     assert backend.version_detail(PRICE, Identifier.parse("v1")).version == "V1"
-    assert sql(backend) == ["SHOW VERSIONS LIKE 'V1' IN MODEL \"ML\".\"PUBLIC\".\"PRICE_REGRESSOR\""]
+    assert sql(backend) == ['SHOW VERSIONS LIKE \'V1\' IN MODEL "ML"."PUBLIC"."PRICE_REGRESSOR"']
     assert backend.version_detail(PRICE, Identifier.parse("last")).version == "V2"
     assert len(sql(backend)) == 2
 
@@ -107,7 +127,10 @@ def test_missing_version_names_the_closest(backend):
 def test_describe_table_uses_describe_and_an_optional_bounded_count(backend):
     info = backend.describe_table(ObjectName.parse("ML.PUBLIC.CUSTOMERS"), count_rows=False)
     assert [(c.name, c.sql_type) for c in info.columns][:3] == [
-        ("CUSTOMER_ID", "NUMBER(38,0)"), ("TENURE_MONTHS", "NUMBER(38,0)"), ("MONTHLY_CHARGES", "FLOAT")]
+        ("CUSTOMER_ID", "NUMBER(38,0)"),
+        ("TENURE_MONTHS", "NUMBER(38,0)"),
+        ("MONTHLY_CHARGES", "FLOAT"),
+    ]
     assert info.row_count is None
     assert sql(backend) == ['DESCRIBE TABLE "ML"."PUBLIC"."CUSTOMERS"']
     assert backend.describe_table(ObjectName.parse("ML.PUBLIC.CUSTOMERS"), count_rows=True).row_count == 200
@@ -127,8 +150,10 @@ def test_stages_report_encryption_with_evidence(backend):
 def test_create_stage_is_sse_and_quotes_everything(backend):
     created = backend.create_stage(ObjectName.parse('ML.PUBLIC."my out"'), comment="it's mine")
     assert created.encryption == "SNOWFLAKE_SSE" and created.name == 'ML.PUBLIC."my out"'
-    assert sql(backend) == ["CREATE STAGE \"ML\".\"PUBLIC\".\"my out\" ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE') "
-                            "COMMENT = 'it''s mine'"]
+    assert sql(backend) == [
+        'CREATE STAGE "ML"."PUBLIC"."my out" ENCRYPTION = (TYPE = \'SNOWFLAKE_SSE\') '
+        "COMMENT = 'it''s mine'"
+    ]
     with pytest.raises(Conflict, match="already exists"):
         backend.create_stage(ObjectName.parse("ML.PUBLIC.BATCH_OUT"), comment=None)
 
@@ -145,10 +170,13 @@ def test_pools_list_create_resume(backend):
     assert sql(backend) == ["SHOW COMPUTE POOLS"]
     assert backend.resume_compute_pool(Identifier.parse("gpu_pool")).state == "STARTING"
     assert sql(backend) == ["ALTER COMPUTE POOL GPU_POOL RESUME", "SHOW COMPUTE POOLS LIKE 'GPU_POOL'"]
-    backend.create_compute_pool(Identifier.parse("big"), instance_family="cpu_x64_m", min_nodes=1, max_nodes=2,
-                                auto_suspend_secs=600)
-    assert sql(backend) == ["CREATE COMPUTE POOL BIG MIN_NODES = 1 MAX_NODES = 2 INSTANCE_FAMILY = CPU_X64_M "
-                            "AUTO_RESUME = TRUE AUTO_SUSPEND_SECS = 600"]
+    backend.create_compute_pool(
+        Identifier.parse("big"), instance_family="cpu_x64_m", min_nodes=1, max_nodes=2, auto_suspend_secs=600
+    )
+    assert sql(backend) == [
+        "CREATE COMPUTE POOL BIG MIN_NODES = 1 MAX_NODES = 2 INSTANCE_FAMILY = CPU_X64_M "
+        "AUTO_RESUME = TRUE AUTO_SUSPEND_SECS = 600"
+    ]
 
 
 def test_quoted_pool_names_are_refused_before_any_sql(backend):
@@ -159,17 +187,25 @@ def test_quoted_pool_names_are_refused_before_any_sql(backend):
 
 def test_submit_goes_through_run_batch(backend):
     job = backend.submit_job(spec())
-    assert (job.job_id, job.status, job.output_location) == ("ML.PUBLIC.JOB_1", "PENDING",
-                                                             "@ML.PUBLIC.BATCH_OUT/runs/JOB_1/")
+    assert (job.job_id, job.status, job.output_location) == (
+        "ML.PUBLIC.JOB_1",
+        "PENDING",
+        "@ML.PUBLIC.BATCH_OUT/runs/JOB_1/",
+    )
     log = sql(backend)
-    assert log[0] == "LIST '@\"ML\".\"PUBLIC\".\"BATCH_OUT\"/runs/JOB_1/'"  # SaveMode.ERROR pre-check
-    assert log[1:4] == ["SHOW DATABASES LIKE 'ML';", "SHOW SCHEMAS LIKE 'PUBLIC' IN DATABASE ML;",
-                        "SELECT SYSTEM$ML_PLATFORM_CAPABILITIES() AS FEATURES;"]  # Registry(...)
-    assert log[-2].startswith("COPY INTO '@\"ML\".\"PUBLIC\".\"BATCH_OUT\"/runs/_snowflake_temporary/")
+    assert log[0] == 'LIST \'@"ML"."PUBLIC"."BATCH_OUT"/runs/JOB_1/\''  # SaveMode.ERROR pre-check
+    assert log[1:4] == [
+        "SHOW DATABASES LIKE 'ML';",
+        "SHOW SCHEMAS LIKE 'PUBLIC' IN DATABASE ML;",
+        "SELECT SYSTEM$ML_PLATFORM_CAPABILITIES() AS FEATURES;",
+    ]  # Registry(...)
+    assert log[-2].startswith('COPY INTO \'@"ML"."PUBLIC"."BATCH_OUT"/runs/_snowflake_temporary/')
     assert 'FROM (SELECT "CUSTOMER_ID", "TENURE_MONTHS"' in log[-2]
     assert log[-1].startswith("EXECUTE INFERENCE JOB SERVICE IN COMPUTE POOL CPU_POOL WITH SPECIFICATION")
-    assert log[-1].endswith("MODEL = ML.PUBLIC.CHURN_CLASSIFIER VERSION = V1 FUNCTION = 'predict_proba' "
-                            "NAME = ML.PUBLIC.JOB_1 ASYNC = TRUE REPLICAS = 1")
+    assert log[-1].endswith(
+        "MODEL = ML.PUBLIC.CHURN_CLASSIFIER VERSION = V1 FUNCTION = 'predict_proba' "
+        "NAME = ML.PUBLIC.JOB_1 ASYNC = TRUE REPLICAS = 1"
+    )
     assert len(log) == 12
     backend.submit_job(spec("JOB_2"))  # the Registry is reused: 3 statements fewer
     assert len(sql(backend)) == 9
@@ -186,8 +222,9 @@ def test_submit_refuses_a_non_empty_output_under_save_mode_error(backend):
 
 
 def test_submit_without_privileges_says_which_grant(backend):
-    backend.fake_account.deny(r"^EXECUTE INFERENCE JOB SERVICE",
-                              "Insufficient privileges to operate on schema 'PUBLIC'")
+    backend.fake_account.deny(
+        r"^EXECUTE INFERENCE JOB SERVICE", "Insufficient privileges to operate on schema 'PUBLIC'"
+    )
     with pytest.raises(PermissionDenied) as err:
         backend.submit_job(spec())
     assert "CREATE SERVICE on the job's schema" in err.value.next_step
@@ -199,9 +236,12 @@ def test_job_status_logs_list_cancel_delete(backend):
     sql(backend)
     job_id = ObjectName.parse("ML.PUBLIC.JOB_1")
     info = backend.get_job(job_id)
-    assert (info.status, info.compute_pool, info.model, info.function) == ("PENDING", "CPU_POOL",
-                                                                          "ML.PUBLIC.CHURN_CLASSIFIER",
-                                                                          "PREDICT_PROBA")
+    assert (info.status, info.compute_pool, info.model, info.function) == (
+        "PENDING",
+        "CPU_POOL",
+        "ML.PUBLIC.CHURN_CLASSIFIER",
+        "PREDICT_PROBA",
+    )
     assert sql(backend) == ["DESCRIBE SERVICE IDENTIFIER(?)"]
     page = backend.list_jobs(limit=10, cursor=None)
     assert [j.job_id for j in page.items] == ["ML.PUBLIC.JOB_1"] and page.next_cursor is None
@@ -237,7 +277,7 @@ def test_output_inspect_preview_and_save(backend):
     out = StageLocation.parse("@ML.PUBLIC.BATCH_OUT/runs/JOB_1/")
     info = backend.inspect_output(out)
     assert (info.state, info.success_marker, len(info.files)) == ("complete", True, 1)
-    assert sql(backend) == ["LIST '@\"ML\".\"PUBLIC\".\"BATCH_OUT\"/runs/JOB_1/'"]
+    assert sql(backend) == ['LIST \'@"ML"."PUBLIC"."BATCH_OUT"/runs/JOB_1/\'']
     preview = backend.preview_results(out, limit=3, max_cell_chars=50)
     assert preview.columns[:2] == ["CUSTOMER_ID", "TENURE_MONTHS"] and len(preview.rows) == 3
     assert "output_feature_1" in preview.columns and preview.total_rows == 200
@@ -262,11 +302,12 @@ def test_partial_output_without_success_marker(backend):
 def test_list_stage_files_reports_full_stage_paths(backend):
     backend.submit_job(spec())
     sql(backend)
-    listing = backend.list_stage_files(StageLocation.parse("@ML.PUBLIC.BATCH_OUT/runs/JOB_1/"), pattern=None,
-                                       limit=1)
+    listing = backend.list_stage_files(
+        StageLocation.parse("@ML.PUBLIC.BATCH_OUT/runs/JOB_1/"), pattern=None, limit=1
+    )
     assert listing.count == 2 and listing.truncated
     assert listing.files[0].path == "@ML.PUBLIC.BATCH_OUT/runs/JOB_1/_SUCCESS"
-    assert sql(backend) == ["LIST '@\"ML\".\"PUBLIC\".\"BATCH_OUT\"/runs/JOB_1/'"]
+    assert sql(backend) == ['LIST \'@"ML"."PUBLIC"."BATCH_OUT"/runs/JOB_1/\'']
 
 
 def test_an_expired_session_is_recreated_once(backend):

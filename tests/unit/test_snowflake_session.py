@@ -26,7 +26,9 @@ def settings(tmp_path: Path, **kw) -> Settings:
 
 
 def test_a_connection_name_is_left_to_the_connector(tmp_path):
-    config = resolve_connection(settings(tmp_path, connection_name="dev"), env={}, token_file=tmp_path / "none")
+    config = resolve_connection(
+        settings(tmp_path, connection_name="dev"), env={}, token_file=tmp_path / "none"
+    )
     assert config.options["connection_name"] == "dev"
     assert '"origin":"snowbatch"' in config.options["session_parameters"]["QUERY_TAG"]
 
@@ -38,9 +40,16 @@ def test_default_connection_name_from_the_environment(tmp_path):
 
 
 def test_generic_environment_variables_with_key_pair(tmp_path):
-    env = {"SNOWFLAKE_ACCOUNT": "org-acct", "SNOWFLAKE_USER": "SVC", "SNOWFLAKE_ROLE": "ML",
-           "SNOWFLAKE_WAREHOUSE": "WH", "SNOWFLAKE_DATABASE": "ML", "SNOWFLAKE_SCHEMA": "PUBLIC",
-           "SNOWFLAKE_PRIVATE_KEY_FILE": "/keys/rsa.p8", "SNOWFLAKE_PRIVATE_KEY_FILE_PWD": PASSPHRASE}
+    env = {
+        "SNOWFLAKE_ACCOUNT": "org-acct",
+        "SNOWFLAKE_USER": "SVC",
+        "SNOWFLAKE_ROLE": "ML",
+        "SNOWFLAKE_WAREHOUSE": "WH",
+        "SNOWFLAKE_DATABASE": "ML",
+        "SNOWFLAKE_SCHEMA": "PUBLIC",
+        "SNOWFLAKE_PRIVATE_KEY_FILE": "/keys/rsa.p8",
+        "SNOWFLAKE_PRIVATE_KEY_FILE_PWD": PASSPHRASE,
+    }
     config = resolve_connection(settings(tmp_path), env=env, token_file=tmp_path / "none")
     assert config.options["authenticator"] == "SNOWFLAKE_JWT"
     assert config.options["private_key_file"] == "/keys/rsa.p8"
@@ -51,13 +60,20 @@ def test_generic_environment_variables_with_key_pair(tmp_path):
 
 def test_a_pat_is_sent_as_the_password(tmp_path):
     env = {"SNOWFLAKE_ACCOUNT": "org-acct", "SNOWFLAKE_USER": "SVC", "SNOWFLAKE_PAT": PASSWORD}
-    assert resolve_connection(settings(tmp_path), env=env, token_file=tmp_path / "none").options["password"] == PASSWORD
+    assert (
+        resolve_connection(settings(tmp_path), env=env, token_file=tmp_path / "none").options["password"]
+        == PASSWORD
+    )
 
 
 def test_inside_spcs_the_token_file_is_used(tmp_path):
     token = tmp_path / "token"
     token.write_text(TOKEN + "\n")
-    env = {"SNOWFLAKE_HOST": "acct.snowflakecomputing.com", "SNOWFLAKE_ACCOUNT": "ACCT", "SNOWFLAKE_DATABASE": "ML"}
+    env = {
+        "SNOWFLAKE_HOST": "acct.snowflakecomputing.com",
+        "SNOWFLAKE_ACCOUNT": "ACCT",
+        "SNOWFLAKE_DATABASE": "ML",
+    }
     config = resolve_connection(settings(tmp_path), env=env, token_file=token)
     assert config.options["authenticator"] == "oauth" and config.options["token"] == TOKEN
     assert config.options["host"] == "acct.snowflakecomputing.com" and config.options["database"] == "ML"
@@ -65,8 +81,11 @@ def test_inside_spcs_the_token_file_is_used(tmp_path):
 
 def test_secrets_never_appear_in_repr_or_redacted_form(tmp_path):
     env = {"SNOWFLAKE_ACCOUNT": "a", "SNOWFLAKE_USER": "u", "SNOWFLAKE_PASSWORD": PASSWORD}
-    config = resolve_connection(settings(tmp_path, private_key_passphrase=SecretStr(PASSPHRASE)), env=env,
-                                token_file=tmp_path / "none")
+    config = resolve_connection(
+        settings(tmp_path, private_key_passphrase=SecretStr(PASSPHRASE)),
+        env=env,
+        token_file=tmp_path / "none",
+    )
     shown = repr(config) + str(config.redacted())
     assert PASSWORD not in shown and PASSPHRASE not in shown
     assert set(config.secrets()) == {PASSWORD, PASSPHRASE}
@@ -111,8 +130,11 @@ def test_doctor_over_the_fake_account(tmp_path):
     findings = {f.check: f for f in run_doctor(settings(tmp_path), session_factory=account.session)}
     assert findings["connection"].ok and findings["warehouse"].ok and findings["compute pools"].ok
     missing = findings["CREATE SERVICE on schema"]
-    assert not missing.ok and missing.fix == "Ask an administrator: GRANT CREATE SERVICE ON SCHEMA ML.PUBLIC TO " \
-                                             "ROLE ML_ENGINEER;"
+    assert (
+        not missing.ok
+        and missing.fix
+        == "Ask an administrator: GRANT CREATE SERVICE ON SCHEMA ML.PUBLIC TO ROLE ML_ENGINEER;"
+    )
 
 
 def test_auth_expiry_is_recognised_by_error_code():
@@ -123,8 +145,15 @@ def test_auth_expiry_is_recognised_by_error_code():
 
 
 def test_importing_the_backend_imports_no_heavy_module():
-    code = ("import sys; import snowbatch.backends.snowflake; "
-            "bad = [m for m in sys.modules if m.startswith(('snowflake.', 'pandas', 'pyarrow'))]; print(bad)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "server")})
+    code = (
+        "import sys; import snowbatch.backends.snowflake; "
+        "bad = [m for m in sys.modules if m.startswith(('snowflake.', 'pandas', 'pyarrow'))]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "server")},
+    )
     assert out.stdout.strip() == "[]"

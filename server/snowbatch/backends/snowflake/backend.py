@@ -54,12 +54,22 @@ class SnowflakeBackend:
     def environment(self) -> EnvironmentInfo:
         from snowflake.ml.version import VERSION
 
-        (row,) = self.sessions.rows("SELECT CURRENT_ACCOUNT(), CURRENT_USER(), CURRENT_ROLE(), "
-                                    "CURRENT_WAREHOUSE(), CURRENT_DATABASE(), CURRENT_SCHEMA()",
-                                    context="Reading the session's context")
+        (row,) = self.sessions.rows(
+            "SELECT CURRENT_ACCOUNT(), CURRENT_USER(), CURRENT_ROLE(), "
+            "CURRENT_WAREHOUSE(), CURRENT_DATABASE(), CURRENT_SCHEMA()",
+            context="Reading the session's context",
+        )
         account, user, role, warehouse, database, schema = (v or None for v in row.values())
-        return EnvironmentInfo(backend="snowflake", account=account, user=user, role=role, warehouse=warehouse,
-                               database=database, schema=schema, snowml_version=str(VERSION))
+        return EnvironmentInfo(
+            backend="snowflake",
+            account=account,
+            user=user,
+            role=role,
+            warehouse=warehouse,
+            database=database,
+            schema=schema,
+            snowml_version=str(VERSION),
+        )
 
     def default_schema(self) -> SchemaName | None:
         def current(session: object) -> tuple[str | None, str | None]:
@@ -80,8 +90,9 @@ class SnowflakeBackend:
         return StageLocation(self._qualify(location.stage), location.path)
 
     # --- registry ----------------------------------------------------------------------------
-    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
-                    cursor: str | None) -> Page[ModelSummary]:
+    def list_models(
+        self, schema: SchemaName, *, like: str | None, limit: int, cursor: str | None
+    ) -> Page[ModelSummary]:
         return self._registry.list_models(schema, like=like, limit=limit, cursor=cursor)
 
     def list_model_versions(self, model: ObjectName) -> list[VersionInfo]:
@@ -111,10 +122,22 @@ class SnowflakeBackend:
     def list_compute_pools(self) -> list[PoolInfo]:
         return self._pools.list_compute_pools()
 
-    def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int, max_nodes: int,
-                            auto_suspend_secs: int) -> PoolInfo:
-        return self._pools.create_compute_pool(name, instance_family=instance_family, min_nodes=min_nodes,
-                                               max_nodes=max_nodes, auto_suspend_secs=auto_suspend_secs)
+    def create_compute_pool(
+        self,
+        name: Identifier,
+        *,
+        instance_family: str,
+        min_nodes: int,
+        max_nodes: int,
+        auto_suspend_secs: int,
+    ) -> PoolInfo:
+        return self._pools.create_compute_pool(
+            name,
+            instance_family=instance_family,
+            min_nodes=min_nodes,
+            max_nodes=max_nodes,
+            auto_suspend_secs=auto_suspend_secs,
+        )
 
     def resume_compute_pool(self, name: Identifier) -> PoolInfo:
         return self._pools.resume_compute_pool(name)
@@ -129,8 +152,10 @@ class SnowflakeBackend:
     def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
         default = self.default_schema()
         if default is None:
-            raise InvalidRequest("The session has no current database and schema, so there is no job list.",
-                                 "Set database and schema in the connection (or SNOWFLAKE_DATABASE/SCHEMA).")
+            raise InvalidRequest(
+                "The session has no current database and schema, so there is no job list.",
+                "Set database and schema in the connection (or SNOWFLAKE_DATABASE/SCHEMA).",
+            )
         return self._jobs.list_jobs((default.database, default.schema), limit=limit, cursor=cursor)
 
     def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
@@ -147,9 +172,13 @@ class SnowflakeBackend:
         return self._output.inspect_output(self._qualify_location(location))
 
     def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
-        return self._output.preview_results(self._qualify_location(location), limit=limit,
-                                            max_cell_chars=max_cell_chars)
+        return self._output.preview_results(
+            self._qualify_location(location), limit=limit, max_cell_chars=max_cell_chars
+        )
 
-    def save_results_to_table(self, location: StageLocation, table: ObjectName,
-                              *, mode: Literal["error", "overwrite", "append"]) -> int:
-        return self._output.save_results_to_table(self._qualify_location(location), self._qualify(table), mode=mode)
+    def save_results_to_table(
+        self, location: StageLocation, table: ObjectName, *, mode: Literal["error", "overwrite", "append"]
+    ) -> int:
+        return self._output.save_results_to_table(
+            self._qualify_location(location), self._qualify(table), mode=mode
+        )

@@ -57,15 +57,19 @@ class ConnectionConfig:
 
     def redacted(self) -> dict[str, Any]:
         """The options as they may be shown: secrets replaced, the token file only named."""
-        return {k: ("***" if k in SECRET_KEYS else v) for k, v in self.options.items()
-                if k != "session_parameters"}
+        return {
+            k: ("***" if k in SECRET_KEYS else v)
+            for k, v in self.options.items()
+            if k != "session_parameters"
+        }
 
     def __repr__(self) -> str:
         return f"ConnectionConfig(source={self.source!r}, options={self.redacted()!r})"
 
 
-def resolve_connection(settings: Settings, env: Mapping[str, str] | None = None,
-                       token_file: Path = SPCS_TOKEN_FILE) -> ConnectionConfig:
+def resolve_connection(
+    settings: Settings, env: Mapping[str, str] | None = None, token_file: Path = SPCS_TOKEN_FILE
+) -> ConnectionConfig:
     env = os.environ if env is None else env
     session_parameters = {"QUERY_TAG": query_tag()}
     if token_file.is_file() and env.get("SNOWFLAKE_HOST") and not settings.connection_name:
@@ -76,18 +80,25 @@ def resolve_connection(settings: Settings, env: Mapping[str, str] | None = None,
             "authenticator": "oauth",
             "token": token_file.read_text().strip(),
         }
-        for var, key in (("SNOWFLAKE_DATABASE", "database"), ("SNOWFLAKE_SCHEMA", "schema"),
-                         ("SNOWFLAKE_WAREHOUSE", "warehouse"), ("SNOWFLAKE_ROLE", "role")):
+        for var, key in (
+            ("SNOWFLAKE_DATABASE", "database"),
+            ("SNOWFLAKE_SCHEMA", "schema"),
+            ("SNOWFLAKE_WAREHOUSE", "warehouse"),
+            ("SNOWFLAKE_ROLE", "role"),
+        ):
             if env.get(var):
                 options[key] = env[var]
-        return ConnectionConfig(f"SPCS OAuth token file {token_file}",
-                                {**options, "session_parameters": session_parameters})
+        return ConnectionConfig(
+            f"SPCS OAuth token file {token_file}", {**options, "session_parameters": session_parameters}
+        )
 
     name = settings.connection_name or env.get("SNOWFLAKE_DEFAULT_CONNECTION_NAME")
     if name or not env.get("SNOWFLAKE_ACCOUNT"):
         options = {"connection_name": name} if name else {}
         _add_settings_secrets(options, settings)
-        source = f"connection {name!r} from connections.toml" if name else "the connector's default connection"
+        source = (
+            f"connection {name!r} from connections.toml" if name else "the connector's default connection"
+        )
         return ConnectionConfig(source, {**options, "session_parameters": session_parameters})
 
     options = {}
@@ -97,7 +108,9 @@ def resolve_connection(settings: Settings, env: Mapping[str, str] | None = None,
     if "private_key_file" in options and "authenticator" not in options:
         options["authenticator"] = "SNOWFLAKE_JWT"
     _add_settings_secrets(options, settings)
-    return ConnectionConfig("SNOWFLAKE_* environment variables", {**options, "session_parameters": session_parameters})
+    return ConnectionConfig(
+        "SNOWFLAKE_* environment variables", {**options, "session_parameters": session_parameters}
+    )
 
 
 def _add_settings_secrets(options: dict[str, Any], settings: Settings) -> None:

@@ -28,22 +28,28 @@ def _message(exc: BaseException) -> str:
     return " ".join(informative or lines)[:400]
 
 
-def translate(exc: BaseException, *, context: str, grant_hint: str | None, secrets: list[str]) -> SnowbatchError:
+def translate(
+    exc: BaseException, *, context: str, grant_hint: str | None, secrets: list[str]
+) -> SnowbatchError:
     code = _code(exc)
     message = scrub(_message(exc), secrets)
     where = f"{context}: " if context else ""
     if _ACCESS.search(message) and code != DOES_NOT_EXIST:
         return PermissionDenied(
             f"{where}Snowflake refused for lack of privileges ({message}).",
-            grant_hint or "Ask an administrator for the privilege named above, or switch to a role that has it.",
+            grant_hint
+            or "Ask an administrator for the privilege named above, or switch to a role that has it.",
         )
     if code == DOES_NOT_EXIST:
-        return NotFound(f"{where}{message}",
-                        grant_hint and f"Check the name, or whether your role can see it: {grant_hint}"
-                        or "Check the name and that your role can see the object (USAGE on its database "
-                        "and schema).")
+        return NotFound(
+            f"{where}{message}",
+            (grant_hint and f"Check the name, or whether your role can see it: {grant_hint}")
+            or "Check the name and that your role can see the object (USAGE on its database and schema).",
+        )
     if code == ALREADY_EXISTS:
         return Conflict(f"{where}{message}", "Choose another name, or use the existing object.")
     shown = f"Snowflake error {code}: {message}" if code else f"{type(exc).__name__}: {message}"
-    return BackendFailure(f"{where}{shown}", "Check the statement's inputs; `snowbatch doctor` checks the "
-                                             "connection and privileges.")
+    return BackendFailure(
+        f"{where}{shown}",
+        "Check the statement's inputs; `snowbatch doctor` checks the connection and privileges.",
+    )

@@ -8,18 +8,20 @@ reads (3 round trips for `get_logs`), and its row is where the pool and timestam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from snowbatch.backends.snowflake.ledger import JobLedger
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import Stages
 from snowbatch.core.errors import BackendFailure, Conflict, InvalidRequest, NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
-from snowbatch.core.records import JobInfo, LogChunk, Page
+from snowbatch.core.records import JobInfo, JobStatus, LogChunk, Page
 from snowbatch.core.requests import BatchJobSpec
 
-SUBMIT_GRANT = ("CREATE SERVICE on the job's schema, USAGE on the compute pool and the model, READ on the input "
-                "stage and WRITE on the output stage (see `snowbatch doctor`).")
+SUBMIT_GRANT = (
+    "CREATE SERVICE on the job's schema, USAGE on the compute pool and the model, READ on the input "
+    "stage and WRITE on the output stage (see `snowbatch doctor`)."
+)
 _STATUSES = {"PENDING", "RUNNING", "DONE", "FAILED", "CANCELLING", "CANCELLED", "INTERNAL_ERROR", "DELETED"}
 
 
@@ -42,8 +44,9 @@ class Jobs:
         assert model.database and model.schema
         key = (model.database.name, model.schema.name, self._s.generation)
         if key not in self._registries:  # construction costs 3 statements; keep one per schema and session
-            self._registries[key] = Registry(session, database_name=model.database.sql,
-                                             schema_name=model.schema.sql)
+            self._registries[key] = Registry(
+                session, database_name=model.database.sql, schema_name=model.schema.sql
+            )
         return self._registries[key]
 
     def submit_job(self, spec: BatchJobSpec) -> JobInfo:
@@ -54,8 +57,10 @@ class Jobs:
         job_dir = base.child(job.name.name + "/")
         pool = Identifier.parse(spec.compute_pool, allow_quoted=False)
         if spec.mode == "error" and self._stages.list_rows(job_dir):
-            raise Conflict(f"The output location {job_dir} already holds files and the save mode is ERROR.",
-                           "Choose another job_name or output path, or submit again with mode='overwrite'.")
+            raise Conflict(
+                f"The output location {job_dir} already holds files and the save mode is ERROR.",
+                "Choose another job_name or output path, or submit again with mode='overwrite'.",
+            )
 
         def go(session: Any) -> Any:
             from snowflake.ml.model.batch_inference import (
@@ -71,24 +76,45 @@ class Jobs:
             try:
                 mv = registry.get_model(model.sql).version(version.sql)
             except ValueError as exc:
-                raise NotFound(f"{exc}", "Call list_models / list_model_versions to pick an existing one.") from None
-            handling = {col: {"input_format": "full_stage_path", "convert_to": enc.lower()}
-                        for col, enc in (spec.column_handling or {}).items()} or None
-            resources = (ResourcesSpec(cpu_requests=spec.cpu_requests, memory_requests=spec.memory_requests,
-                                       gpu_requests=spec.gpu_requests)
-                         if spec.cpu_requests or spec.memory_requests or spec.gpu_requests else None)
-            engine = EngineOptions(engine=spec.engine, engine_args_override=spec.engine_args) if spec.engine else None
-            inference = (InferenceSpec(num_workers=spec.num_workers, max_batch_rows=spec.max_batch_rows,
-                                       engine_options=engine)
-                         if spec.num_workers or spec.max_batch_rows or engine else None)
+                raise NotFound(
+                    f"{exc}", "Call list_models / list_model_versions to pick an existing one."
+                ) from None
+            handling = {
+                col: {"input_format": "full_stage_path", "convert_to": enc.lower()}
+                for col, enc in (spec.column_handling or {}).items()
+            } or None
+            resources = (
+                ResourcesSpec(
+                    cpu_requests=spec.cpu_requests,
+                    memory_requests=spec.memory_requests,
+                    gpu_requests=spec.gpu_requests,
+                )
+                if spec.cpu_requests or spec.memory_requests or spec.gpu_requests
+                else None
+            )
+            engine = (
+                EngineOptions(engine=spec.engine, engine_args_override=spec.engine_args)
+                if spec.engine
+                else None
+            )
+            inference = (
+                InferenceSpec(
+                    num_workers=spec.num_workers, max_batch_rows=spec.max_batch_rows, engine_options=engine
+                )
+                if spec.num_workers or spec.max_batch_rows or engine
+                else None
+            )
             try:
                 return mv.run_batch(
                     self._input_frame(session, spec),
                     compute_pool=pool.name,
-                    output_spec=OutputSpec(stage_location=f"@{base.stage.sql}/{base.path}",
-                                           mode=SaveMode.ERROR if spec.mode == "error" else SaveMode.OVERWRITE),
+                    output_spec=OutputSpec(
+                        stage_location=f"@{base.stage.sql}/{base.path}",
+                        mode=SaveMode.ERROR if spec.mode == "error" else SaveMode.OVERWRITE,
+                    ),
                     input_spec=InputSpec(params=spec.params, column_handling=handling)
-                    if spec.params or handling else None,
+                    if spec.params or handling
+                    else None,
                     resources_spec=resources,
                     inference_spec=inference,
                     function_name=spec.function_name,
@@ -97,22 +123,37 @@ class Jobs:
                 )
             except ValueError as exc:  # client-side checks (function name, GPU on a CPU-only model, ...)
                 names = [f["name"] for f in mv.show_functions()]
-                raise InvalidRequest(f"snowflake-ml refused the job: {exc}{did_you_mean(spec.function_name, names)}",
-                                     "Fix the request (show_model_functions lists the functions) and plan again.") \
-                    from None
+                raise InvalidRequest(
+                    f"snowflake-ml refused the job: {exc}{did_you_mean(spec.function_name, names)}",
+                    "Fix the request (show_model_functions lists the functions) and plan again.",
+                ) from None
 
         try:
             handle = self._s.run(go, context=f"Submitting batch job {job}", grant_hint=SUBMIT_GRANT)
         except BackendFailure as exc:
             if "not empty" in exc.problem.lower():
-                raise Conflict(exc.problem, "Choose another job_name or output path, or use mode='overwrite'.") \
-                    from None
+                raise Conflict(
+                    exc.problem, "Choose another job_name or output path, or use mode='overwrite'."
+                ) from None
             raise
         job_id = str(ObjectName.parse(handle.id, what="job"))
-        facts = {"model": str(model), "version": version.name, "function": spec.function_name,
-                 "compute_pool": pool.name, "output_location": str(job_dir)}
+        facts = {
+            "model": str(model),
+            "version": version.name,
+            "function": spec.function_name,
+            "compute_pool": pool.name,
+            "output_location": str(job_dir),
+        }
         self._ledger.put(job_id, facts)
-        return JobInfo(job_id=job_id, status="PENDING", **facts)
+        return JobInfo(
+            job_id=job_id,
+            status="PENDING",
+            model=str(model),
+            version=version.name,
+            function=spec.function_name,
+            compute_pool=pool.name,
+            output_location=str(job_dir),
+        )
 
     @staticmethod
     def _input_frame(session: Any, spec: BatchJobSpec) -> Any:
@@ -129,13 +170,19 @@ class Jobs:
             columns = ", ".join(Identifier.parse(c).sql for c in source.columns) if source.columns else "*"
             # session.sql, not session.table().select(): no DESCRIBE round trip before the unload.
             return session.sql(f"SELECT {columns} FROM {relation.sql}")
-        raise InvalidRequest("The job has no input rows, files or table.", "Plan the job again with an input.")
+        raise InvalidRequest(
+            "The job has no input rows, files or table.", "Plan the job again with an input."
+        )
 
     # --- status -------------------------------------------------------------------------------
     def _describe(self, job_id: ObjectName) -> dict[str, Any] | None:
         try:
-            rows = self._s.rows("DESCRIBE SERVICE IDENTIFIER(?)", [job_id.sql], context=f"Reading job {job_id}",
-                                grant_hint="MONITOR or OWNERSHIP on the job service.")
+            rows = self._s.rows(
+                "DESCRIBE SERVICE IDENTIFIER(?)",
+                [job_id.sql],
+                context=f"Reading job {job_id}",
+                grant_hint="MONITOR or OWNERSHIP on the job service.",
+            )
         except NotFound:
             return None
         return rows[0] if rows else None
@@ -146,57 +193,84 @@ class Jobs:
             raise NotFound(f"No batch job {job_id} was found.", "Call list_jobs to see recent jobs.")
         row = row or {}
         return JobInfo(
-            job_id=str(job_id), status=status or _status(row.get("status") or row.get("STATUS") or "DELETED"),
-            model=facts.get("model"), version=facts.get("version"), function=facts.get("function"),
+            job_id=str(job_id),
+            status=cast(JobStatus, status or _status(row.get("status") or row.get("STATUS") or "DELETED")),
+            model=facts.get("model"),
+            version=facts.get("version"),
+            function=facts.get("function"),
             compute_pool=row.get("compute_pool") or row.get("COMPUTE_POOL_NAME") or facts.get("compute_pool"),
             output_location=facts.get("output_location"),
             created_on=row.get("created_on") or row.get("CREATED_TIME"),
-            completed_on=row.get("COMPLETED_TIME"), message=row.get("MESSAGE") or None,
+            completed_on=row.get("COMPLETED_TIME"),
+            message=row.get("MESSAGE") or None,
         )
 
     def get_job(self, job_id: ObjectName) -> JobInfo:
         return self._info(job_id, self._describe(job_id))
 
-    def list_jobs(self, schema: tuple[Identifier, Identifier], *, limit: int, cursor: str | None) -> Page[JobInfo]:
+    def list_jobs(
+        self, schema: tuple[Identifier, Identifier], *, limit: int, cursor: str | None
+    ) -> Page[JobInfo]:
         offset = int(cursor) if cursor and cursor.isdigit() else 0
         db, sc = schema
         try:
             rows = self._s.rows(
                 "SELECT NAME, STATUS, MESSAGE, COMPUTE_POOL_NAME, CREATED_TIME, COMPLETED_TIME "
                 "FROM TABLE(SNOWFLAKE.SPCS.GET_JOB_HISTORY()) WHERE DATABASE_NAME = ? AND SCHEMA_NAME = ? "
-                f"AND DELETED_TIME IS NULL ORDER BY CREATED_TIME DESC, NAME LIMIT {int(limit) + 1} OFFSET {offset}",
-                [db.name, sc.name], context="Listing jobs")
+                "AND DELETED_TIME IS NULL ORDER BY CREATED_TIME DESC, NAME "
+                f"LIMIT {int(limit) + 1} OFFSET {offset}",
+                [db.name, sc.name],
+                context="Listing jobs",
+            )
         except BackendFailure:  # job history unavailable (error 2143): SHOW JOB SERVICES still lists them
             shown = self._s.rows(f"SHOW JOB SERVICES IN SCHEMA {db.sql}.{sc.sql}", context="Listing jobs")
             shown.sort(key=lambda r: (str(r.get("created_on")), str(r["name"])), reverse=True)
-            rows = [{"NAME": r["name"], "STATUS": r["status"], "COMPUTE_POOL_NAME": r.get("compute_pool"),
-                     "CREATED_TIME": r.get("created_on")} for r in shown[offset: offset + limit + 1]]
+            rows = [
+                {
+                    "NAME": r["name"],
+                    "STATUS": r["status"],
+                    "COMPUTE_POOL_NAME": r.get("compute_pool"),
+                    "CREATED_TIME": r.get("created_on"),
+                }
+                for r in shown[offset : offset + limit + 1]
+            ]
         items = [self._info(ObjectName(Identifier(str(r["NAME"])), sc, db), r) for r in rows[:limit]]
         return Page(items=items, next_cursor=str(offset + limit) if len(rows) > limit else None)
 
     def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
         row = self._describe(job_id)
         if row is None:
-            raise NotFound(f"No live job service {job_id}: its logs are gone once it is deleted.",
-                           "Call list_jobs; logs of deleted jobs may remain in the account's event table.")
+            raise NotFound(
+                f"No live job service {job_id}: its logs are gone once it is deleted.",
+                "Call list_jobs; logs of deleted jobs may remain in the account's event table.",
+            )
         import yaml
 
         containers = (yaml.safe_load(row.get("spec") or "") or {}).get("spec", {}).get("containers", [])
         names = [c.get("name") for c in containers]
         container = names[0] if len(names) == 1 else "main"  # MLJob's rule: the only one, else 'main'
         try:
-            (log_row,) = self._s.rows("SELECT SYSTEM$GET_SERVICE_LOGS(?, ?, ?)", [job_id.sql, 0, container],
-                                      context=f"Reading logs of {job_id}")
+            (log_row,) = self._s.rows(
+                "SELECT SYSTEM$GET_SERVICE_LOGS(?, ?, ?)",
+                [job_id.sql, 0, container],
+                context=f"Reading logs of {job_id}",
+            )
             text = str(next(iter(log_row.values())) or "")
         except BackendFailure as exc:
             if "Container Status: PENDING" in exc.problem:
-                return LogChunk(job_id=str(job_id), lines=["(the job's container has not started yet)"])
+                return LogChunk(
+                    job_id=str(job_id), lines=["(the job's container has not started yet)"], next_offset=None
+                )
             raise
         lines = text.splitlines()
         end = max(len(lines) - offset, 0)
         start = max(end - tail, 0)
-        return LogChunk(job_id=str(job_id), lines=lines[start:end], next_offset=offset + tail if start > 0 else None,
-                        truncated=start > 0)
+        return LogChunk(
+            job_id=str(job_id),
+            lines=lines[start:end],
+            next_offset=offset + tail if start > 0 else None,
+            truncated=start > 0,
+        )
 
     def cancel_job(self, job_id: ObjectName) -> JobInfo:
         from snowflake.ml.jobs import MLJob
@@ -207,15 +281,23 @@ class Jobs:
             except RuntimeError as exc:  # MLJob wraps the SQL error; keep its cause for translation
                 raise exc.__cause__ or exc from None
 
-        self._s.run(go, context=f"Cancelling job {job_id}", grant_hint="OPERATE or OWNERSHIP on the job service.")
+        self._s.run(
+            go, context=f"Cancelling job {job_id}", grant_hint="OPERATE or OWNERSHIP on the job service."
+        )
         return self.get_job(job_id)
 
     def delete_job(self, job_id: ObjectName) -> JobInfo:
         # The statement snowflake.ml.jobs.delete_job ends with; its payload-stage cleanup applies to ML Jobs
         # only (a batch inference job has no payload stage), and it needs the spec's volumes to decide.
         try:
-            self._s.rows("DROP SERVICE IDENTIFIER(?)", [job_id.sql], context=f"Deleting job {job_id}",
-                         grant_hint="OWNERSHIP of the job service.")
+            self._s.rows(
+                "DROP SERVICE IDENTIFIER(?)",
+                [job_id.sql],
+                context=f"Deleting job {job_id}",
+                grant_hint="OWNERSHIP of the job service.",
+            )
         except NotFound:
-            raise NotFound(f"No live job service {job_id} to delete.", "Call list_jobs to see the jobs.") from None
+            raise NotFound(
+                f"No live job service {job_id} to delete.", "Call list_jobs to see the jobs."
+            ) from None
         return self._info(job_id, {}, status="DELETED")

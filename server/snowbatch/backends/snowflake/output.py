@@ -1,6 +1,7 @@
 """A job's results on the stage: LIST for completeness, GET + Parquet for a preview, COPY INTO a table.
 
-The table load (file format, CREATE TABLE … USING TEMPLATE from INFER_SCHEMA, COPY INTO … MATCH_BY_COLUMN_NAME)
+The table load (file format, CREATE TABLE … USING TEMPLATE from INFER_SCHEMA, COPY INTO …
+MATCH_BY_COLUMN_NAME)
 follows Snowflake's documented pattern; it is exercised only against the fake: UNVERIFIED on a live account.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import STAGE_GRANT, Stages, relative_path
@@ -29,7 +30,7 @@ class Output:
         files, success = [], False
         for row in self._stages.list_rows(loc):
             rel = relative_path(str(row["name"]))
-            inner = rel[len(loc.path):] if rel.startswith(loc.path) else rel
+            inner = rel[len(loc.path) :] if rel.startswith(loc.path) else rel
             if inner.startswith(RESERVED_INPUT) or f"/{RESERVED_INPUT}" in inner:
                 continue
             if inner == "_SUCCESS":
@@ -43,24 +44,38 @@ class Output:
         state = "complete" if success else "partial" if files else "empty"
         advice = {
             "complete": None,
-            "partial": "No _SUCCESS marker: the job is still writing, failed or was cancelled. Check get_job_status; "
-                       "treat these files as incomplete.",
-            "empty": "Nothing here yet. Results go to <output_stage>/<job_name>/; check the job's status and path.",
+            "partial": "No _SUCCESS marker: the job is still writing, failed or was cancelled. "
+            "Check get_job_status; "
+            "treat these files as incomplete.",
+            "empty": "Nothing here yet. Results go to <output_stage>/<job_name>/; "
+            "check the job's status and path.",
         }[state]
-        return OutputInfo(location=str(location.as_directory()), files=files, total_bytes=sum(f.size for f in files),
-                          success_marker=success, state=state, advice=advice)  # type: ignore[arg-type]
+        return OutputInfo(
+            location=str(location.as_directory()),
+            files=files,
+            total_bytes=sum(f.size for f in files),
+            success_marker=success,
+            state=cast(Literal["complete", "partial", "empty"], state),
+            advice=advice,
+            rows=None,
+        )
 
     def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
         files, _ = self._result_files(location)
         parquet = [f for f in files if f.path.endswith(".parquet")]
         if not parquet:
-            raise NotFound(f"No Parquet results under {location}.", "Call inspect_output to see what is there.")
+            raise NotFound(
+                f"No Parquet results under {location}.", "Call inspect_output to see what is there."
+            )
         first = StageLocation.parse(parquet[0].path)
         with tempfile.TemporaryDirectory(prefix="snowbatch-preview-") as tmp:
             folder = StageLocation(first.stage, first.path.rsplit("/", 1)[0] + "/")
             name = first.path.rsplit("/", 1)[-1]
-            self._s.run(lambda session: session.file.get(folder.sql, tmp, pattern=f".*/{_regex(name)}"),
-                        context=f"Reading results from {location}", grant_hint=STAGE_GRANT)
+            self._s.run(
+                lambda session: session.file.get(folder.sql, tmp, pattern=f".*/{_regex(name)}"),
+                context=f"Reading results from {location}",
+                grant_hint=STAGE_GRANT,
+            )
             import pyarrow.parquet as pq
 
             table = pq.read_table(next(Path(tmp).glob("*.parquet")))
@@ -75,31 +90,49 @@ class Output:
                     text, cut = text[: max_cell_chars - 1] + "…", cut + 1
                 shown[key] = text
             rows.append(shown)
-        return ResultPreview(location=str(location), columns=list(table.column_names), rows=rows,
-                             total_rows=table.num_rows if len(parquet) == 1 else None, truncated_cells=cut)
+        return ResultPreview(
+            location=str(location),
+            columns=list(table.column_names),
+            rows=rows,
+            total_rows=table.num_rows if len(parquet) == 1 else None,
+            truncated_cells=cut,
+        )
 
     def save_results_to_table(self, location: StageLocation, table: ObjectName, *, mode: str) -> int:
         assert table.database and table.schema
         loc = location.as_directory()
-        files, success = self._result_files(loc)
+        files, _ = self._result_files(loc)
         if not files:
             raise NotFound(f"No results under {loc}.", "Call inspect_output to check the location.")
         file_format = ObjectName(Identifier("SNOWBATCH_PARQUET"), table.schema, table.database)
-        create = {"error": "CREATE TABLE", "overwrite": "CREATE OR REPLACE TABLE",
-                  "append": "CREATE TABLE IF NOT EXISTS"}[mode]
+        create = {
+            "error": "CREATE TABLE",
+            "overwrite": "CREATE OR REPLACE TABLE",
+            "append": "CREATE TABLE IF NOT EXISTS",
+        }[mode]
         grant = "CREATE TABLE and CREATE FILE FORMAT on the schema, READ on the stage."
-        self._s.rows(f"CREATE TEMPORARY FILE FORMAT IF NOT EXISTS {file_format.sql} TYPE = PARQUET",
-                     context="Preparing the load", grant_hint=grant)
+        self._s.rows(
+            f"CREATE TEMPORARY FILE FORMAT IF NOT EXISTS {file_format.sql} TYPE = PARQUET",
+            context="Preparing the load",
+            grant_hint=grant,
+        )
         try:
-            self._s.rows(f"{create} {table.sql} USING TEMPLATE (SELECT ARRAY_AGG(OBJECT_CONSTRUCT(*)) FROM TABLE("
-                         f"INFER_SCHEMA(LOCATION => {loc.sql}, FILE_FORMAT => {sql_string(file_format.sql)})))",
-                         context=f"Creating table {table}", grant_hint=grant)
+            self._s.rows(
+                f"{create} {table.sql} USING TEMPLATE (SELECT ARRAY_AGG(OBJECT_CONSTRUCT(*)) FROM TABLE("
+                f"INFER_SCHEMA(LOCATION => {loc.sql}, FILE_FORMAT => {sql_string(file_format.sql)})))",
+                context=f"Creating table {table}",
+                grant_hint=grant,
+            )
         except Conflict:
-            raise Conflict(f"Table {table} already exists.", "Use mode='append' or 'overwrite', or another table.") \
-                from None
-        loaded = self._s.rows(f"COPY INTO {table.sql} FROM {loc.sql} FILE_FORMAT = (FORMAT_NAME = {file_format.sql}) "
-                              f"MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PATTERN = '.*[.]parquet'",
-                              context=f"Loading results into {table}", grant_hint=grant)
+            raise Conflict(
+                f"Table {table} already exists.", "Use mode='append' or 'overwrite', or another table."
+            ) from None
+        loaded = self._s.rows(
+            f"COPY INTO {table.sql} FROM {loc.sql} FILE_FORMAT = (FORMAT_NAME = {file_format.sql}) "
+            f"MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PATTERN = '.*[.]parquet'",
+            context=f"Loading results into {table}",
+            grant_hint=grant,
+        )
         return sum(int(r.get("rows_loaded") or 0) for r in loaded)
 
 

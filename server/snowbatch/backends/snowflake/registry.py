@@ -41,25 +41,39 @@ class RegistryReader:
     def __init__(self, sessions: SessionProvider) -> None:
         self._s = sessions
 
-    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
-                    cursor: str | None) -> Page[ModelSummary]:
+    def list_models(
+        self, schema: SchemaName, *, like: str | None, limit: int, cursor: str | None
+    ) -> Page[ModelSummary]:
         like_sql = f" LIKE {sql_string(like)}" if like else ""
-        rows = self._s.rows(f"SHOW MODELS{like_sql} IN SCHEMA {schema.sql}", context=f"Listing models in {schema}",
-                            grant_hint="USAGE on the database and schema.")
+        rows = self._s.rows(
+            f"SHOW MODELS{like_sql} IN SCHEMA {schema.sql}",
+            context=f"Listing models in {schema}",
+            grant_hint="USAGE on the database and schema.",
+        )
         rows.sort(key=lambda r: str(r["name"]))
         start = int(cursor) if cursor and cursor.isdigit() else 0
-        page = rows[start: start + limit]
-        items = [ModelSummary(name=str(r["name"]), versions=len(_json(r.get("versions"), [])),
-                              default_version=r.get("default_version_name") or None,
-                              comment=r.get("comment") or None) for r in page]
+        page = rows[start : start + limit]
+        items = [
+            ModelSummary(
+                name=str(r["name"]),
+                versions=len(_json(r.get("versions"), [])),
+                default_version=r.get("default_version_name") or None,
+                comment=r.get("comment") or None,
+            )
+            for r in page
+        ]
         more = start + limit < len(rows)
         return Page(items=items, next_cursor=str(start + limit) if more else None, total=len(rows))
 
     def _versions(self, model: ObjectName, like: Identifier | None = None) -> list[dict[str, Any]]:
         like_sql = f" LIKE {sql_string(like.name)}" if like else ""
         try:
-            return self._s.rows(f"SHOW VERSIONS{like_sql} IN MODEL {model.sql}", statement_params=DETAILS,
-                                context=f"Reading model {model}", grant_hint=MODEL_GRANT)
+            return self._s.rows(
+                f"SHOW VERSIONS{like_sql} IN MODEL {model.sql}",
+                statement_params=DETAILS,
+                context=f"Reading model {model}",
+                grant_hint=MODEL_GRANT,
+            )
         except NotFound:
             raise self._model_not_found(model) from None
 
@@ -71,9 +85,11 @@ class RegistryReader:
                 names = [str(r["name"]) for r in self._s.rows(f"SHOW MODELS IN SCHEMA {schema.sql}")]
             except Exception:  # the hint is best effort; the not-found error is the answer
                 names = []
-        return NotFound(f"Model {model} was not found (or your role cannot see it).{did_you_mean(model.name.name, names)}",
-                        "Call list_models to see the models in the schema, or check the role has USAGE on the "
-                        "model.")
+        return NotFound(
+            f"Model {model} was not found (or your role cannot see it)."
+            f"{did_you_mean(model.name.name, names)}",
+            "Call list_models to see the models in the schema, or check the role has USAGE on the model.",
+        )
 
     def list_model_versions(self, model: ObjectName) -> list[VersionInfo]:
         return [self._version_info(r) for r in self._versions(model)]
@@ -101,12 +117,16 @@ class RegistryReader:
         if row is None:
             names = [str(r["name"]) for r in rows]
             wanted = version.name if version else "DEFAULT"
-            raise NotFound(f"Model {model} has no version or alias {wanted!r}.{did_you_mean(wanted, names)}",
-                           "Call list_model_versions to see the versions and their aliases.")
+            raise NotFound(
+                f"Model {model} has no version or alias {wanted!r}.{did_you_mean(wanted, names)}",
+                "Call list_model_versions to see the versions and their aliases.",
+            )
         spec = _spec(row)
         runtimes = spec.get("runtimes") or {}
         return VersionDetail(
-            model=str(model), version=str(row["name"]), model_type=spec.get("model_type"),
+            model=str(model),
+            version=str(row["name"]),
+            model_type=spec.get("model_type"),
             task=spec.get("task") or _json(row.get("model_attributes"), {}).get("task"),
             runnable_in=list(_json(row.get("runnable_in"), [])),
             # A model packaged only for a GPU runtime cannot run on CPU pools.

@@ -126,8 +126,15 @@ class SessionProvider:
             raise error  # outside the handler: the raw driver error (and anything it quotes) is not chained
         raise AssertionError("unreachable")
 
-    def rows(self, text: str, params: list[Any] | None = None, *, context: str = "",
-             grant_hint: str | None = None, statement_params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def rows(
+        self,
+        text: str,
+        params: list[Any] | None = None,
+        *,
+        context: str = "",
+        grant_hint: str | None = None,
+        statement_params: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
         """One statement, its rows as dicts keyed by the column names Snowflake returns."""
 
         def go(session: Any) -> list[dict[str, Any]]:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import Conflict, NotFound, did_you_mean
 from snowbatch.core.names import ObjectName, SchemaName, StageLocation, sql_string
-from snowbatch.core.records import FileListing, StageFile, StageInfo
+from snowbatch.core.records import Encryption, FileListing, StageFile, StageInfo
 
 # No documented column states a stage's encryption; SHOW STAGES `type` distinguishes them in practice.
 _ENCRYPTION = {
-    "INTERNAL NO CSE": ("SNOWFLAKE_SSE", "SHOW STAGES type 'INTERNAL NO CSE' (undocumented value: UNVERIFIED)"),
-    "INTERNAL": ("SNOWFLAKE_FULL", "SHOW STAGES type 'INTERNAL' (client-side encryption; UNVERIFIED mapping)"),
+    "INTERNAL NO CSE": (
+        "SNOWFLAKE_SSE",
+        "SHOW STAGES type 'INTERNAL NO CSE' (undocumented value: UNVERIFIED)",
+    ),
+    "INTERNAL": (
+        "SNOWFLAKE_FULL",
+        "SHOW STAGES type 'INTERNAL' (client-side encryption; UNVERIFIED mapping)",
+    ),
     "EXTERNAL": ("EXTERNAL", "SHOW STAGES type 'EXTERNAL'"),
 }
 STAGE_GRANT = "READ and WRITE on the stage, and USAGE on its database and schema."
@@ -21,11 +27,17 @@ STAGE_GRANT = "READ and WRITE on the stage, and USAGE on its database and schema
 
 def stage_info(row: dict[str, Any], schema: SchemaName) -> StageInfo:
     kind = str(row.get("type") or "").upper()
-    encryption, evidence = _ENCRYPTION.get(kind, ("UNKNOWN", f"SHOW STAGES type {kind!r} is not one snowbatch knows"))
+    encryption, evidence = _ENCRYPTION.get(
+        kind, ("UNKNOWN", f"SHOW STAGES type {kind!r} is not one snowbatch knows")
+    )
     name = ObjectName.parse(f"{schema}.{_quote(str(row['name']))}")
-    return StageInfo(name=str(name), kind="EXTERNAL" if kind == "EXTERNAL" else "INTERNAL",
-                     encryption=encryption, encryption_evidence=evidence,  # type: ignore[arg-type]
-                     comment=row.get("comment") or None)
+    return StageInfo(
+        name=str(name),
+        kind="EXTERNAL" if kind == "EXTERNAL" else "INTERNAL",
+        encryption=cast(Encryption, encryption),
+        encryption_evidence=evidence,
+        comment=row.get("comment") or None,
+    )
 
 
 def _quote(name: str) -> str:
@@ -37,8 +49,11 @@ class Stages:
         self._s = sessions
 
     def list_stages(self, schema: SchemaName) -> list[StageInfo]:
-        rows = self._s.rows(f"SHOW STAGES IN SCHEMA {schema.sql}", context=f"Listing stages in {schema}",
-                            grant_hint="USAGE on the database and schema.")
+        rows = self._s.rows(
+            f"SHOW STAGES IN SCHEMA {schema.sql}",
+            context=f"Listing stages in {schema}",
+            grant_hint="USAGE on the database and schema.",
+        )
         return [stage_info(r, schema) for r in rows]
 
     def describe_stage(self, stage: ObjectName) -> StageInfo:
@@ -48,34 +63,52 @@ class Stages:
         found = infos.get(str(stage))
         if found is None:
             names = [ObjectName.parse(n).name.name for n in infos]
-            raise NotFound(f"Stage {stage} was not found.{did_you_mean(stage.name.name, names)}",
-                           "Call list_stages, or create_stage to make a SNOWFLAKE_SSE stage for the output.")
+            raise NotFound(
+                f"Stage {stage} was not found.{did_you_mean(stage.name.name, names)}",
+                "Call list_stages, or create_stage to make a SNOWFLAKE_SSE stage for the output.",
+            )
         return found
 
     def create_stage(self, stage: ObjectName, *, comment: str | None) -> StageInfo:
         comment_sql = f" COMMENT = {sql_string(comment)}" if comment else ""
         try:
-            self._s.rows(f"CREATE STAGE {stage.sql} ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE'){comment_sql}",
-                         context=f"Creating stage {stage}", grant_hint="CREATE STAGE on the schema.")
+            self._s.rows(
+                f"CREATE STAGE {stage.sql} ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE'){comment_sql}",
+                context=f"Creating stage {stage}",
+                grant_hint="CREATE STAGE on the schema.",
+            )
         except Conflict:
-            raise Conflict(f"Stage {stage} already exists.",
-                           "Use it if list_stages reports SNOWFLAKE_SSE; otherwise pick a new name — an "
-                           "existing stage's encryption cannot be changed.") from None
-        return StageInfo(name=str(stage), encryption="SNOWFLAKE_SSE",
-                         encryption_evidence="created by snowbatch with ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE')",
-                         comment=comment)
+            raise Conflict(
+                f"Stage {stage} already exists.",
+                "Use it if list_stages reports SNOWFLAKE_SSE; otherwise pick a new name — an "
+                "existing stage's encryption cannot be changed.",
+            ) from None
+        return StageInfo(
+            name=str(stage),
+            encryption="SNOWFLAKE_SSE",
+            encryption_evidence="created by snowbatch with ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE')",
+            comment=comment,
+        )
 
     def list_rows(self, location: StageLocation, pattern: str | None = None) -> list[dict[str, Any]]:
         pattern_sql = f" PATTERN = {sql_string(pattern)}" if pattern else ""
-        return self._s.rows(f"LIST {location.sql}{pattern_sql}", context=f"Listing {location}",
-                            grant_hint=STAGE_GRANT)
+        return self._s.rows(
+            f"LIST {location.sql}{pattern_sql}", context=f"Listing {location}", grant_hint=STAGE_GRANT
+        )
 
     def list_stage_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
         files = [to_stage_file(location, r) for r in self.list_rows(location, pattern)]
-        extensions = Counter(f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else ""
-                             for f in files)
-        return FileListing(location=str(location), count=len(files), total_bytes=sum(f.size for f in files),
-                           extensions=dict(extensions), files=files[:limit], truncated=len(files) > limit)
+        extensions = Counter(
+            f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in files
+        )
+        return FileListing(
+            location=str(location),
+            count=len(files),
+            total_bytes=sum(f.size for f in files),
+            extensions=dict(extensions),
+            files=files[:limit],
+            truncated=len(files) > limit,
+        )
 
 
 def relative_path(name: str) -> str:
@@ -91,5 +124,8 @@ def to_stage_file(location: StageLocation, row: dict[str, Any]) -> StageFile:
         modified = parsedate_to_datetime(stamp) if isinstance(stamp, str) else stamp
     except (TypeError, ValueError):
         modified = None
-    return StageFile(path=f"@{location.stage}/{relative_path(str(row['name']))}", size=int(row.get("size") or 0),
-                     last_modified=modified)
+    return StageFile(
+        path=f"@{location.stage}/{relative_path(str(row['name']))}",
+        size=int(row.get("size") or 0),
+        last_modified=modified,
+    )

@@ -17,18 +17,29 @@ class Tables:
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         # DESCRIBE TABLE also answers for views (documented alias behaviour: UNVERIFIED on a live account).
         try:
-            rows = self._s.rows(f"DESCRIBE TABLE {table.sql}", context=f"Describing {table}",
-                                grant_hint="SELECT on the table and USAGE on its database and schema.")
+            rows = self._s.rows(
+                f"DESCRIBE TABLE {table.sql}",
+                context=f"Describing {table}",
+                grant_hint="SELECT on the table and USAGE on its database and schema.",
+            )
         except NotFound:
-            raise NotFound(f"Table or view {table} was not found (or your role cannot read it).",
-                           "Check the name (DB.SCHEMA.TABLE) and that the role has SELECT on it.") from None
-        columns = [ColumnInfo(name=str(r["name"]), sql_type=str(r["type"]), nullable=str(r.get("null?", "Y")) == "Y")
-                   for r in rows if str(r.get("kind", "COLUMN")).upper() == "COLUMN"]
+            raise NotFound(
+                f"Table or view {table} was not found (or your role cannot read it).",
+                "Check the name (DB.SCHEMA.TABLE) and that the role has SELECT on it.",
+            ) from None
+        columns = [
+            ColumnInfo(name=str(r["name"]), sql_type=str(r["type"]), nullable=str(r.get("null?", "Y")) == "Y")
+            for r in rows
+            if str(r.get("kind", "COLUMN")).upper() == "COLUMN"
+        ]
         count = None
         if count_rows:
             try:
-                (row,) = self._s.rows(f"SELECT COUNT(*) FROM {table.sql}", context=f"Counting rows of {table}",
-                                      statement_params={"STATEMENT_TIMEOUT_IN_SECONDS": COUNT_TIMEOUT_SECONDS})
+                (row,) = self._s.rows(
+                    f"SELECT COUNT(*) FROM {table.sql}",
+                    context=f"Counting rows of {table}",
+                    statement_params={"STATEMENT_TIMEOUT_IN_SECONDS": COUNT_TIMEOUT_SECONDS},
+                )
                 count = int(next(iter(row.values())))
             except BackendFailure:  # timed out or failed: the count is optional
                 count = None
