@@ -150,6 +150,31 @@ def local_put(
         console.print(f"  {path}")
 
 
+skills_app = typer.Typer(no_args_is_help=True, help="Install the agent skills where an assistant finds them.")
+app.add_typer(skills_app, name="skills")
+
+
+@skills_app.command("install")
+def skills_install(
+    target: Annotated[str, typer.Option(help="claude-code, cursor, or a folder path")] = "claude-code",
+    user: Annotated[bool, typer.Option("--user", help="user scope (~/.claude/skills) instead of this project")] = False,
+    project_dir: Annotated[Optional[Path], typer.Option(help="project folder (default: current)")] = None,  # noqa: UP045
+    force: Annotated[bool, typer.Option(help="replace files you edited (backed up first)")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would change, change nothing")] = False,
+) -> None:
+    """Install the batch-inference skills; files you edited are kept unless --force (which backs them up)."""
+    from snowbatch.skill_install import install_skills
+
+    try:
+        report = install_skills(target, scope="user" if user else "project", project_dir=project_dir,
+                                force=force, dry_run=dry_run)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    for line in report.lines():
+        console.print(line)
+
+
 def main() -> None:
     app()
 

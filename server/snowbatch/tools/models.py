@@ -44,9 +44,9 @@ class VersionList(BaseModel):
 
 
 _FLOWS = {
-    "tabular": "tabular: a table or inline rows (skill jobs, or warehouse for SQL pipelines)",
-    "files": "files (non-template): stage files → column_handling (skill jobs/non-template)",
-    "chat": "chat (template): OpenAI messages with stage paths (skill jobs/template)",
+    "tabular": "tabular: a table or inline rows (skill batch-inference-jobs, or batch-inference-warehouse)",
+    "files": "files (non-template): stage files → column_handling (skill batch-inference-files)",
+    "chat": "chat (template): OpenAI messages with stage paths (skill batch-inference-chat)",
 }
 
 
