@@ -17,7 +17,7 @@ from tests.fakes.account import FakeAccount
 from tests.fakes.stagefiles import sql_types
 from tests.fakes.state import FakeModel, FakePool, FakeVersion
 
-CUSTOMER_ROWS = 200
+CUSTOMER_ROWS = 3000  # as the local account is seeded (tests/conftest.py)
 
 
 @cache

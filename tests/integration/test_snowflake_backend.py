@@ -113,7 +113,7 @@ def test_version_detail_by_name_is_one_statement_and_by_alias_two(backend):
 
 
 def test_missing_model_names_the_closest(backend):
-    with pytest.raises(NotFound, match="Did you mean CHURN_CLASSIFIER") as err:
+    with pytest.raises(NotFound, match=r"Did you mean ML\.PUBLIC\.CHURN_CLASSIFIER") as err:
         backend.version_detail(ObjectName.parse("ML.PUBLIC.CHURN_CLASIFIER"), None)
     assert "list_models" in err.value.next_step
 
@@ -133,7 +133,7 @@ def test_describe_table_uses_describe_and_an_optional_bounded_count(backend):
     ]
     assert info.row_count is None
     assert sql(backend) == ['DESCRIBE TABLE "ML"."PUBLIC"."CUSTOMERS"']
-    assert backend.describe_table(ObjectName.parse("ML.PUBLIC.CUSTOMERS"), count_rows=True).row_count == 200
+    assert backend.describe_table(ObjectName.parse("ML.PUBLIC.CUSTOMERS"), count_rows=True).row_count == 3000
     stmts = backend.fake_account.statements
     assert [s.sql for s in stmts][1] == 'SELECT COUNT(*) FROM "ML"."PUBLIC"."CUSTOMERS"'
     assert dict(stmts[1].statement_params) == {"STATEMENT_TIMEOUT_IN_SECONDS": 20}
@@ -280,9 +280,9 @@ def test_output_inspect_preview_and_save(backend):
     assert sql(backend) == ['LIST \'@"ML"."PUBLIC"."BATCH_OUT"/runs/JOB_1/\'']
     preview = backend.preview_results(out, limit=3, max_cell_chars=50)
     assert preview.columns[:2] == ["CUSTOMER_ID", "TENURE_MONTHS"] and len(preview.rows) == 3
-    assert "output_feature_1" in preview.columns and preview.total_rows == 200
+    assert "output_feature_1" in preview.columns and preview.total_rows == 3000
     assert len(sql(backend)) == 2
-    assert backend.save_results_to_table(out, ObjectName.parse("ML.PUBLIC.SCORES"), mode="error") == 200
+    assert backend.save_results_to_table(out, ObjectName.parse("ML.PUBLIC.SCORES"), mode="error") == 3000
     assert len(sql(backend)) == 4
     with pytest.raises(Conflict):
         backend.save_results_to_table(out, ObjectName.parse("ML.PUBLIC.SCORES"), mode="error")

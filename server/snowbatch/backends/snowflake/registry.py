@@ -82,12 +82,14 @@ class RegistryReader:
         if model.database and model.schema:
             schema = SchemaName(model.database, model.schema)
             try:
-                names = [str(r["name"]) for r in self._s.rows(f"SHOW MODELS IN SCHEMA {schema.sql}")]
+                names = [
+                    str(ObjectName(Identifier(str(r["name"])), model.schema, model.database))
+                    for r in self._s.rows(f"SHOW MODELS IN SCHEMA {schema.sql}")
+                ]
             except Exception:  # the hint is best effort; the not-found error is the answer
                 names = []
         return NotFound(
-            f"Model {model} was not found (or your role cannot see it)."
-            f"{did_you_mean(model.name.name, names)}",
+            f"Model {model} was not found (or your role cannot see it).{did_you_mean(str(model), names)}",
             "Call list_models to see the models in the schema, or check the role has USAGE on the model.",
         )
 
