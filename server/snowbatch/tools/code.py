@@ -1,0 +1,71 @@
+"""Code templates: list them, and render one for the person's snowflake-ml-python release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from snowbatch.app import App
+from snowbatch.core import codegen
+from snowbatch.core.errors import InvalidRequest, did_you_mean
+from snowbatch.tools._common import READ_ONLY, tool_errors
+
+
+class TemplateSummary(BaseModel):
+    name: str
+    language: str
+    summary: str
+    required: list[str]
+    optional: list[str]
+    one_of: list[list[str]] = Field(default_factory=list)
+
+
+class TemplateCatalog(BaseModel):
+    templates: list[TemplateSummary] = Field(default_factory=list)
+    details: codegen.TemplateInfo | None = None
+    next_step: str
+
+
+def register(server: MCPServer, app: App) -> None:
+    @server.tool(title="List code templates", annotations=READ_ONLY)
+    @tool_errors
+    def list_templates(template: str | None = None) -> TemplateCatalog:
+        """Code templates snowbatch renders (Python, SQL, dbt) for each step of batch inference.
+        Without `template`: every template with its parameter names. With a name: that template's
+        parameters in full (type, required, description, default, choices)."""
+        infos = codegen.list_templates()
+        if template is not None:
+            found = [i for i in infos if i.name == template]
+            if not found:
+                names = [i.name for i in infos]
+                raise InvalidRequest(f"There is no template {template!r}.{did_you_mean(template, names)}",
+                                     "Call list_templates without arguments for the names.")
+            return TemplateCatalog(details=found[0], next_step="Call generate_code with these parameters.")
+        return TemplateCatalog(
+            templates=[
+                TemplateSummary(
+                    name=i.name,
+                    language=i.language,
+                    summary=i.summary,
+                    required=[p.name for p in i.parameters if p.required],
+                    optional=[p.name for p in i.parameters if not p.required],
+                    one_of=i.one_of,
+                )
+                for i in infos
+            ],
+            next_step="Call list_templates(template=...) for a template's parameter details.",
+        )
+
+    @server.tool(title="Generate code", annotations=READ_ONLY)
+    @tool_errors
+    def generate_code(
+        template: str,
+        parameters: dict[str, Any] | None = None,
+        snowml_version: str | None = None,
+    ) -> codegen.RenderedCode:
+        """Render a template into code the person can keep (notebook, pipeline, dbt project), written
+        for their snowflake-ml-python release (1.28 – 2.6). Pass snowml_version from the person's
+        environment (`pip show snowflake-ml-python`); default: the server's own release. Nothing runs."""
+        return codegen.render(template, parameters or {}, snowml_version)
