@@ -1,0 +1,151 @@
+"""Representative parameter sets for every template: each names the situation it stands for.
+
+The fast tests (tests/templates/test_rendered_code.py) render every case for every target release and
+check the code compiles and passes ruff; the wheel tests (tests/wheelcheck) check the same code binds to
+each release's real API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_RELEASES = ("1.28.0", "1.33.0", "1.38.0", "1.45.0", "1.54.0", "2.0.0", "2.6.0")
+
+MODEL = "ML.PUBLIC.CHURN_MODEL"
+OUT = "@ML.PUBLIC.BATCH_OUT/scores/"
+
+# (template, case name, parameters, oldest release the case is valid for)
+CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("session_setup", "active session", {}, "1.28.0"),
+    ("session_setup", "named connection", {"connection_name": "dev", "warehouse": "ML_WH"}, "1.28.0"),
+    ("run_batch_tabular", "table, only function", {
+        "model": MODEL, "input_table": "ML.PUBLIC.CUSTOMERS", "output_stage": OUT, "compute_pool": "CPU_POOL",
+    }, "1.28.0"),
+    ("run_batch_tabular", "query, several functions, named job", {
+        "connection_name": "dev", "warehouse": "ML_WH", "model": MODEL, "version": "V2",
+        "function_name": "predict_proba", "input_query": "SELECT * FROM ML.PUBLIC.CUSTOMERS WHERE ACTIVE",
+        "columns": ["AGE", "PLAN", '"tenure months"'], "output_stage": OUT, "compute_pool": "CPU_POOL",
+        "mode": "overwrite", "job_name": "churn_nightly", "wait": False,
+    }, "1.28.0"),
+    ("run_batch_tabular", "inline rows with params", {
+        "model": MODEL, "input_rows": [{"AGE": 41, "PLAN": "gold"}, {"AGE": 29, "PLAN": None}],
+        "params": {"threshold": 0.5}, "output_stage": OUT, "compute_pool": "CPU_POOL",
+    }, "1.28.0"),
+    ("run_batch_tabular", "partitioned model", {
+        "model": "ML.PUBLIC.FORECAST", "function_name": "forecast", "input_table": "ML.PUBLIC.SALES",
+        "partition_column": "STORE_ID", "output_stage": OUT, "compute_pool": "CPU_POOL",
+    }, "1.31.0"),
+    ("run_batch_tabular", "staged parquet input", {
+        "model": MODEL, "input_stage_location": "@ML.PUBLIC.BATCH_IN/customers/", "output_stage": OUT,
+        "compute_pool": "CPU_POOL",
+    }, "2.0.0"),
+    ("run_batch_scaled", "replicas and workers", {
+        "model": MODEL, "function_name": "predict", "input_table": "ML.PUBLIC.CUSTOMERS", "output_stage": OUT,
+        "compute_pool": "CPU_POOL", "replicas": 4, "num_workers": 8, "max_batch_rows": 2048,
+    }, "1.28.0"),
+    ("run_batch_scaled", "resources on a GPU", {
+        "model": "ML.PUBLIC.EMBEDDER", "function_name": "encode", "input_table": "ML.PUBLIC.DOCS",
+        "output_stage": OUT, "compute_pool": "GPU_POOL", "replicas": 2, "cpu_requests": "4",
+        "memory_requests": "16Gi", "gpu_requests": "1", "warehouse": "ML_WH", "job_name": "EMBED_DOCS",
+    }, "1.28.0"),
+    ("run_batch_scaled", "python_generic engine", {
+        "model": MODEL, "input_table": "ML.PUBLIC.CUSTOMERS", "output_stage": OUT, "compute_pool": "CPU_POOL",
+        "replicas": 1, "engine": "python_generic",
+    }, "1.29.0"),
+    ("run_batch_files", "images from a stage folder", {
+        "model": "ML.PUBLIC.VIT", "file_stage": "@ML.PUBLIC.MEDIA/images/", "pattern": ".*\\.jpg",
+        "limit": 10, "file_column": "images", "encoding": "RAW_BYTES", "output_stage": OUT,
+        "compute_pool": "GPU_POOL", "gpu_requests": "1",
+    }, "1.28.0"),
+    ("run_batch_files", "audio list with params", {
+        "model": "ML.PUBLIC.WHISPER", "version": "V1", "function_name": "__call__",
+        "files": ["@ML.PUBLIC.MEDIA/calls/a.mp3", "@ML.PUBLIC.MEDIA/calls/b.mp3"], "file_column": "audio",
+        "encoding": "BASE64", "params": {"language": "en"}, "output_stage": OUT, "compute_pool": "GPU_POOL",
+        "replicas": 2, "job_name": "TRANSCRIBE_CALLS",
+    }, "1.28.0"),
+    ("run_batch_chat", "images, settings as params, vLLM", {
+        "model": "ML.PUBLIC.QWEN_VL", "prompt": "Describe the image in one sentence.", "system": "Be brief.",
+        "file_stage": "@ML.PUBLIC.MEDIA/images/", "pattern": ".*\\.png", "limit": 5,
+        "generation": {"temperature": 0.2, "max_completion_tokens": 256}, "engine": "vllm",
+        "engine_args": ["--max-model-len=8192"], "output_stage": OUT, "compute_pool": "GPU_POOL",
+        "gpu_requests": "1",
+    }, "1.28.0"),
+    ("run_batch_chat", "audio files, settings as columns", {
+        "model": "ML.PUBLIC.AUDIO_LLM", "prompt": "Transcribe and summarise.", "media": "audio",
+        "files": ["@ML.PUBLIC.MEDIA/calls/a.mp3"], "generation": {"temperature": 0.0, "stop": ["</s>"]},
+        "generation_as": "columns", "output_stage": OUT, "compute_pool": "GPU_POOL", "gpu_requests": "2",
+        "engine": "vllm",
+    }, "1.28.0"),
+    ("run_batch_chat", "text only, content as string", {
+        "model": "ML.PUBLIC.LLAMA", "prompt": "Write a haiku about snow.\nOnly the haiku.",
+        "content_format": "string", "system": "You are a poet.", "output_stage": OUT,
+        "compute_pool": "GPU_POOL",
+    }, "1.28.0"),
+    ("run_batch_chat", "messages table", {
+        "model": "ML.PUBLIC.LLAMA", "messages_table": "ML.PUBLIC.CONVERSATIONS", "limit": 100,
+        "generation": {"temperature": 0.7, "top_p": 0.9, "n": 1}, "output_stage": OUT,
+        "compute_pool": "GPU_POOL", "num_workers": 1,
+    }, "1.28.0"),
+    ("warehouse_run_snowpark", "preview", {
+        "model": MODEL, "input_table": "ML.PUBLIC.CUSTOMERS", "function_name": "predict",
+    }, "1.28.0"),
+    ("warehouse_run_snowpark", "save to table, partitioned", {
+        "connection_name": "dev", "model": "ML.PUBLIC.FORECAST", "version": "LAST",
+        "input_query": "SELECT * FROM ML.PUBLIC.SALES", "partition_column": "STORE_ID",
+        "output_table": "ML.PUBLIC.FORECASTS", "save_mode": "overwrite", "params": {"horizon": 7},
+    }, "1.28.0"),
+    ("warehouse_run_pandas", "sample", {
+        "model": MODEL, "input_table": "ML.PUBLIC.CUSTOMERS", "columns": ["AGE", "PLAN"], "limit": 50,
+    }, "1.28.0"),
+    ("sql_model_function", "scalar function", {
+        "model": MODEL, "version": "V1", "function_name": "predict", "input_table": "ML.PUBLIC.CUSTOMERS",
+        "columns": ["AGE", "PLAN", '"tenure months"'], "limit": 100,
+    }, "1.28.0"),
+    ("sql_model_function", "partitioned table function", {
+        "model": "ML.PUBLIC.FORECAST", "version": "V3", "function_name": "forecast",
+        "input_table": "ML.PUBLIC.SALES", "columns": ["STORE_ID", "DAY", "AMOUNT"], "table_function": True,
+        "partition_column": "STORE_ID",
+    }, "1.28.0"),
+    ("dbt_model", "table", {
+        "model": MODEL, "version": "V1", "function_name": "predict", "dbt_ref": "stg_customers",
+        "columns": ["AGE", "PLAN"],
+    }, "1.28.0"),
+    ("dynamic_table", "hourly", {
+        "model": MODEL, "version": "V1", "function_name": "predict",
+        "dynamic_table": "ML.PUBLIC.CHURN_SCORES",
+        "input_table": "ML.PUBLIC.CUSTOMERS", "columns": ["AGE", "PLAN"], "warehouse": "ML_WH",
+    }, "1.28.0"),
+    ("create_stage", "output stage", {"stage": "ML.PUBLIC.BATCH_OUT"}, "1.28.0"),
+    ("create_stage", "files stage with directory", {
+        "stage": "ML.PUBLIC.MEDIA", "directory_table": True, "comment": "images for batch jobs",
+    }, "1.28.0"),
+    ("create_compute_pool", "GPU pool", {
+        "pool": "gpu_pool", "instance_family": "GPU_NV_S", "max_nodes": 2, "comment": "batch inference",
+    }, "1.28.0"),
+    ("resume_compute_pool", "resume", {"pool": "CPU_POOL"}, "1.28.0"),
+    ("job_status", "status", {"job_id": "ML.PUBLIC.CHURN_NIGHTLY"}, "1.28.0"),
+    ("job_status", "bounded wait",
+     {"job_id": "ML.PUBLIC.CHURN_NIGHTLY", "wait_timeout_seconds": 600}, "1.28.0"),
+    ("job_logs", "logs", {"job_id": "ML.PUBLIC.CHURN_NIGHTLY", "log_lines": 50}, "1.28.0"),
+    ("job_cancel", "cancel", {"job_id": "ML.PUBLIC.CHURN_NIGHTLY", "connection_name": "dev"}, "1.28.0"),
+    ("job_list", "list", {"database": "ML", "schema": "PUBLIC", "limit": 20}, "1.28.0"),
+    ("job_delete", "delete", {"job_id": "ML.PUBLIC.CHURN_NIGHTLY"}, "1.28.0"),
+    ("read_results", "preview", {"output_stage": OUT, "job_name": "CHURN_NIGHTLY"}, "1.28.0"),
+    ("read_results", "save", {
+        "output_stage": OUT, "job_name": "CHURN_NIGHTLY", "output_table": "ML.PUBLIC.CHURN_SCORES",
+        "save_mode": "errorifexists", "preview_rows": 5,
+    }, "1.28.0"),
+]
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def cases_for(version: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """The cases valid for a release (features a case needs may be newer than the release)."""
+    return [(t, name, params) for t, name, params, since in CASES if _key(version) >= _key(since)]
+
+
+def case_id(template: str, name: str, version: str) -> str:
+    return f"{template}[{name}]@{version}"
