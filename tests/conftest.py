@@ -27,3 +27,13 @@ def local_home(seeded_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(params=["local", "snowflake"])
+def deployment(request: pytest.FixtureRequest, local_home: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The server over the local backend and over the SQL-level fake Snowflake session."""
+    from tests.integration.deployments import fake_snowflake_deployment, local_deployment
+
+    if request.param == "local":
+        return local_deployment(local_home)
+    return fake_snowflake_deployment(tmp_path)

@@ -25,16 +25,24 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
     detail = backend.version_detail(model, version)
     function = find_function(detail.functions, request.function)
     inp = request.input
-    facts = PlanFacts(backend=backend.name, model=str(model), detail=detail, function=function,
-                      job_name=request.job_name or new_job_name())
+    facts = PlanFacts(
+        backend=backend.name,
+        model=str(model),
+        detail=detail,
+        function=function,
+        job_name=request.job_name or new_job_name(),
+    )
     table_name = inp.table if inp.kind in ("table", "chat") else None
     if table_name:
         table = ObjectName.parse(table_name, what="table").qualified(db, sc)
         facts.relation = backend.describe_table(table, count_rows=True)
-    if inp.kind in ("files", "chat") and getattr(inp, "stage_location", None):
-        location = StageLocation.parse(inp.stage_location).qualified(db, sc)  # type: ignore[union-attr, arg-type]
-        facts.files = backend.list_stage_files(location, pattern=inp.pattern,  # type: ignore[union-attr]
-                                               limit=inp.limit or MAX_FILES)  # type: ignore[union-attr]
+    if inp.kind in ("files", "chat") and inp.stage_location:
+        location = StageLocation.parse(inp.stage_location).qualified(db, sc)
+        facts.files = backend.list_stage_files(
+            location,
+            pattern=inp.pattern,
+            limit=inp.limit or MAX_FILES,
+        )
         if inp.limit and facts.files.count > inp.limit:
             facts.files = facts.files.model_copy(update={"count": len(facts.files.files)})
     output = StageLocation.parse(request.output_stage).qualified(db, sc).as_directory()
@@ -47,20 +55,32 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
     wanted = Identifier.parse(request.compute_pool, allow_quoted=False).name
     facts.pool = pools.get(wanted)
     if facts.pool is None:
-        facts.pool_error = (f"Compute pool {wanted} does not exist or this role has no USAGE on it"
-                            f" (visible: {', '.join(pools) or 'none'}).")
+        facts.pool_error = (
+            f"Compute pool {wanted} does not exist or this role has no USAGE on it"
+            f" (visible: {', '.join(pools) or 'none'})."
+        )
     return facts
 
 
 def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str | None) -> Plan:
     schema = backend.default_schema()
     db, sc = (schema.database, schema.schema) if schema else (None, None)
-    request = request.model_copy(update={
-        "output_stage": str(StageLocation.parse(request.output_stage).qualified(db, sc).as_directory())})
+    request = request.model_copy(
+        update={
+            "output_stage": str(StageLocation.parse(request.output_stage).qualified(db, sc).as_directory())
+        }
+    )
     facts = gather_facts(backend, request)
     pre = run_preflight(request, facts)
     from snowbatch.core.codegen import render_for_spec
 
     rendered = render_for_spec(pre.spec, snowml_version)
-    return Plan(plan_id=plan_id_for(pre.spec), spec=pre.spec, checks=pre.checks, summary=pre.summary,
-                ok=pre.ok, code=rendered.code, code_version=rendered.target_version)
+    return Plan(
+        plan_id=plan_id_for(pre.spec),
+        spec=pre.spec,
+        checks=pre.checks,
+        summary=pre.summary,
+        ok=pre.ok,
+        code=rendered.code,
+        code_version=rendered.target_version,
+    )

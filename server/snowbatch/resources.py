@@ -14,7 +14,9 @@ def _bundled(name: str) -> Path:
     checkout = _PACKAGE.parent.parent / name  # server/snowbatch -> repository root
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(f"snowbatch's {name}/ folder is missing from this installation; reinstall snowbatch.")
+    raise FileNotFoundError(
+        f"snowbatch's {name}/ folder is missing from this installation; reinstall snowbatch."
+    )
 
 
 def skills_dir() -> Path:

@@ -44,9 +44,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home, description="the local account's folder")
     connection_name: str | None = Field(None, description="a connection in connections.toml")
     read_only: bool = Field(False, description="register no tool that spends or changes anything")
-    auto_approve: bool = Field(
-        False, description="skip confirmations; only for non-interactive automation"
-    )
+    auto_approve: bool = Field(False, description="skip confirmations; only for non-interactive automation")
     confirmation_ttl_seconds: int = Field(600, ge=30, le=3600)
     # Where a Snowflake password/PAT/passphrase is given to snowbatch directly rather than through the
     # connector's files; SecretStr keeps it out of reprs, logs and tool output.

@@ -7,9 +7,12 @@ from typing import Any
 from mcp import Client
 
 TABLE_PLAN = {
-    "model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": "PREDICT_PROBA",
+    "model": "ML.PUBLIC.CHURN_CLASSIFIER",
+    "function": "PREDICT_PROBA",
     "input": {"kind": "table", "table": "ML.PUBLIC.CUSTOMERS"},
-    "output_stage": "@ML.PUBLIC.BATCH_OUT/test/", "compute_pool": "CPU_POOL", "include_code": False,
+    "output_stage": "@ML.PUBLIC.BATCH_OUT/test/",
+    "compute_pool": "CPU_POOL",
+    "include_code": False,
 }
 
 
@@ -34,8 +37,9 @@ async def call_error(client: Client, tool: str, args: dict[str, Any]) -> str:
 async def approve_and_submit(client: Client, plan_id: str) -> str:
     gated = await call(client, "submit_batch_job", {"plan_id": plan_id})
     assert gated["status"] == "confirmation_required"
-    done = await call(client, "submit_batch_job", {"plan_id": plan_id,
-                                                   "confirmation_token": gated["confirmation_token"]})
+    done = await call(
+        client, "submit_batch_job", {"plan_id": plan_id, "confirmation_token": gated["confirmation_token"]}
+    )
     assert done["status"] == "done"
     return str(done["result"]["job_id"])
 

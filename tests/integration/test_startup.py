@@ -6,8 +6,17 @@ import sys
 
 # "snowflake" alone is the namespace package that Snowpark's -nspkg.pth creates at interpreter start;
 # what must not load is any real package under it.
-HEAVY = ("snowflake.ml", "snowflake.snowpark", "snowflake.connector", "pandas", "pyarrow", "duckdb", "sklearn",
-         "numpy", "torch")
+HEAVY = (
+    "snowflake.ml",
+    "snowflake.snowpark",
+    "snowflake.connector",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "sklearn",
+    "numpy",
+    "torch",
+)
 
 PROBE = """
 import json, sys, anyio
@@ -27,8 +36,13 @@ anyio.run(main)
 
 
 def test_tools_list_imports_no_heavy_library(tmp_path) -> None:
-    out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "home"), json.dumps(HEAVY)],
-                         capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "home"), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["tools"] >= 20
     assert report["heavy"] == [], f"imported at startup: {report['heavy']}"

@@ -30,7 +30,10 @@ def test_a_forged_expiry_breaks_the_mac() -> None:
 
 def test_tokens_from_another_key_are_refused() -> None:
     other = ConfirmationSigner(b"x" * 32, ttl_seconds=300)
-    assert SIGNER.verify(other.issue("cancel_job", PARAMS, now=1000), "cancel_job", PARAMS, now=1000) == "mismatch"
+    assert (
+        SIGNER.verify(other.issue("cancel_job", PARAMS, now=1000), "cancel_job", PARAMS, now=1000)
+        == "mismatch"
+    )
 
 
 def test_garbage_is_malformed() -> None:

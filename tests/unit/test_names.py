@@ -23,7 +23,9 @@ def test_identifiers_follow_snowflake_rules(text: str, stored: str, sql: str) ->
     assert ident.sql == sql
 
 
-@pytest.mark.parametrize("text", ["my model", "1abc", "a;drop table x", "a--b", '"unclosed', '"a"b"', "", "x" * 256])
+@pytest.mark.parametrize(
+    "text", ["my model", "1abc", "a;drop table x", "a--b", '"unclosed', '"a"b"', "", "x" * 256]
+)
 def test_invalid_identifiers_are_rejected_with_a_fix(text: str) -> None:
     with pytest.raises(InvalidName) as err:
         Identifier.parse(text)
@@ -44,7 +46,9 @@ def test_qualified_names_split_on_unquoted_dots_only() -> None:
 def test_partial_names_are_qualified_from_defaults() -> None:
     name = ObjectName.parse("churn").qualified(Identifier("ML"), Identifier("PUBLIC"))
     assert str(name) == "ML.PUBLIC.CHURN"
-    assert ObjectName.parse("other.churn").qualified(Identifier("ML"), Identifier("PUBLIC")).database == Identifier("ML")
+    assert ObjectName.parse("other.churn").qualified(
+        Identifier("ML"), Identifier("PUBLIC")
+    ).database == Identifier("ML")
 
 
 def test_unqualified_name_without_defaults_is_an_error() -> None:
@@ -61,7 +65,7 @@ def test_stage_locations_keep_the_path_exact_and_render_as_one_literal() -> None
     loc = StageLocation.parse("@ml.public.out/Run 1/it's/")
     assert str(loc.stage) == "ML.PUBLIC.OUT"
     assert loc.path == "Run 1/it's/"
-    assert loc.sql == "'@\"ML\".\"PUBLIC\".\"OUT\"/Run 1/it''s/'"
+    assert loc.sql == '\'@"ML"."PUBLIC"."OUT"/Run 1/it\'\'s/\''
 
 
 def test_stage_location_children_and_containment() -> None:
@@ -72,7 +76,9 @@ def test_stage_location_children_and_containment() -> None:
     assert not child.contains(base)
 
 
-@pytest.mark.parametrize("text", ["ML.PUBLIC.OUT/x", "@ML.PUBLIC.OUT/../secrets", "@~/x", "@ML.PUBLIC.OUT/a\x00b"])
+@pytest.mark.parametrize(
+    "text", ["ML.PUBLIC.OUT/x", "@ML.PUBLIC.OUT/../secrets", "@~/x", "@ML.PUBLIC.OUT/a\x00b"]
+)
 def test_bad_stage_locations_are_rejected(text: str) -> None:
     with pytest.raises(InvalidName):
         StageLocation.parse(text)

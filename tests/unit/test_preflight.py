@@ -3,36 +3,68 @@
 from typing import Any
 
 from snowbatch.core.preflight import PlanFacts, run_preflight
-from snowbatch.core.records import ColumnInfo, FileListing, PoolInfo, RelationInfo, StageFile, StageInfo, VersionDetail
+from snowbatch.core.records import (
+    ColumnInfo,
+    FileListing,
+    PoolInfo,
+    RelationInfo,
+    StageFile,
+    StageInfo,
+    VersionDetail,
+)
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.core.signatures import functions_from_model_spec
 
-SPEC = {"signatures": {
-    "predict": {"inputs": [{"name": "AGE", "type": "INT64"}, {"name": "INCOME", "type": "DOUBLE"}],
-                "outputs": [{"name": "output_feature_0", "type": "INT64"}]},
-    "transcribe": {"inputs": [{"name": "audio", "type": "BYTES"}], "outputs": [{"name": "text", "type": "STRING"}],
-                   "params": [{"name": "language", "dtype": "STRING", "default_value": "en"}]},
-}}
+SPEC = {
+    "signatures": {
+        "predict": {
+            "inputs": [{"name": "AGE", "type": "INT64"}, {"name": "INCOME", "type": "DOUBLE"}],
+            "outputs": [{"name": "output_feature_0", "type": "INT64"}],
+        },
+        "transcribe": {
+            "inputs": [{"name": "audio", "type": "BYTES"}],
+            "outputs": [{"name": "text", "type": "STRING"}],
+            "params": [{"name": "language", "dtype": "STRING", "default_value": "en"}],
+        },
+    }
+}
 FUNCS = {f.target_method: f for f in functions_from_model_spec(SPEC)}
-GOOD_COLUMNS = [ColumnInfo(name="ID", sql_type="NUMBER(38,0)"), ColumnInfo(name="AGE", sql_type="NUMBER(38,0)"),
-                ColumnInfo(name="INCOME", sql_type="FLOAT")]
+GOOD_COLUMNS = [
+    ColumnInfo(name="ID", sql_type="NUMBER(38,0)"),
+    ColumnInfo(name="AGE", sql_type="NUMBER(38,0)"),
+    ColumnInfo(name="INCOME", sql_type="FLOAT"),
+]
 SSE = StageInfo(name="ML.PUBLIC.OUT", encryption="SNOWFLAKE_SSE")
 POOL = PoolInfo(name="CPU_POOL", state="IDLE", instance_family="CPU_X64_S", vcpu=3, max_nodes=2)
 
 
 def request(**kw: Any) -> BatchJobRequest:
-    base: dict[str, Any] = {"model": "ML.PUBLIC.M", "input": {"kind": "table", "table": "ML.PUBLIC.T"},
-                            "output_stage": "@ML.PUBLIC.OUT/run/", "compute_pool": "CPU_POOL"}
+    base: dict[str, Any] = {
+        "model": "ML.PUBLIC.M",
+        "input": {"kind": "table", "table": "ML.PUBLIC.T"},
+        "output_stage": "@ML.PUBLIC.OUT/run/",
+        "compute_pool": "CPU_POOL",
+    }
     return BatchJobRequest(**{**base, **kw})
 
 
 def facts(method: str = "predict", **kw: Any) -> PlanFacts:
     base: dict[str, Any] = {
-        "backend": "local", "model": "ML.PUBLIC.M", "function": FUNCS[method], "job_name": "J1",
-        "detail": VersionDetail(model="ML.PUBLIC.M", version="V1", functions=list(FUNCS.values()),
-                                runnable_in=["WAREHOUSE", "SPCS"], model_type="sklearn"),
+        "backend": "local",
+        "model": "ML.PUBLIC.M",
+        "function": FUNCS[method],
+        "job_name": "J1",
+        "detail": VersionDetail(
+            model="ML.PUBLIC.M",
+            version="V1",
+            functions=list(FUNCS.values()),
+            runnable_in=["WAREHOUSE", "SPCS"],
+            model_type="sklearn",
+        ),
         "relation": RelationInfo(source="ML.PUBLIC.T", columns=GOOD_COLUMNS, row_count=10),
-        "stage": SSE, "pool": POOL}
+        "stage": SSE,
+        "pool": POOL,
+    }
     return PlanFacts(**{**base, **kw})
 
 
@@ -50,7 +82,9 @@ def test_a_good_tabular_request_passes_and_summarises_everything() -> None:
 
 
 def test_a_missing_column_fails_with_the_fix() -> None:
-    pre = run_preflight(request(), facts(relation=RelationInfo(source="T", columns=GOOD_COLUMNS[:2], row_count=5)))
+    pre = run_preflight(
+        request(), facts(relation=RelationInfo(source="T", columns=GOOD_COLUMNS[:2], row_count=5))
+    )
     check = next(c for c in pre.checks if c.name == "input_columns")
     assert not pre.ok and check.status == "fail" and "INCOME" in check.message and check.fix
 
@@ -81,7 +115,10 @@ def test_a_missing_stage_fails() -> None:
 
 def test_a_non_empty_location_fails_in_error_mode_and_warns_in_overwrite_mode() -> None:
     assert statuses(run_preflight(request(), facts(output_entries=3)))["output_location"] == "fail"
-    assert statuses(run_preflight(request(mode="overwrite"), facts(output_entries=3)))["output_location"] == "warn"
+    assert (
+        statuses(run_preflight(request(mode="overwrite"), facts(output_entries=3)))["output_location"]
+        == "warn"
+    )
 
 
 def test_a_suspended_pool_without_auto_resume_fails_and_points_to_resume() -> None:
@@ -105,9 +142,16 @@ def test_replicas_beyond_the_pool_warn() -> None:
 
 
 def test_files_get_the_encoding_the_signature_needs() -> None:
-    listing = FileListing(location="@ML.PUBLIC.MEDIA/", count=2, total_bytes=20, extensions={".wav": 2},
-                          files=[StageFile(path="@ML.PUBLIC.MEDIA/a.wav", size=10),
-                                 StageFile(path="@ML.PUBLIC.MEDIA/b.wav", size=10)])
+    listing = FileListing(
+        location="@ML.PUBLIC.MEDIA/",
+        count=2,
+        total_bytes=20,
+        extensions={".wav": 2},
+        files=[
+            StageFile(path="@ML.PUBLIC.MEDIA/a.wav", size=10),
+            StageFile(path="@ML.PUBLIC.MEDIA/b.wav", size=10),
+        ],
+    )
     req = request(input={"kind": "files", "stage_location": "@ML.PUBLIC.MEDIA/"}, params={"language": "en"})
     pre = run_preflight(req, facts("transcribe", relation=None, files=listing))
     assert pre.ok, pre.checks
@@ -116,8 +160,13 @@ def test_files_get_the_encoding_the_signature_needs() -> None:
 
 
 def test_a_base64_encoding_for_a_bytes_input_fails() -> None:
-    listing = FileListing(location="@S/", count=1, total_bytes=1, extensions={".wav": 1},
-                          files=[StageFile(path="@ML.PUBLIC.MEDIA/a.wav", size=1)])
+    listing = FileListing(
+        location="@S/",
+        count=1,
+        total_bytes=1,
+        extensions={".wav": 1},
+        files=[StageFile(path="@ML.PUBLIC.MEDIA/a.wav", size=1)],
+    )
     req = request(input={"kind": "files", "stage_location": "@ML.PUBLIC.MEDIA/", "encoding": "BASE64"})
     pre = run_preflight(req, facts("transcribe", relation=None, files=listing))
     assert statuses(pre)["encoding_AUDIO"] == "fail"
@@ -135,5 +184,7 @@ def test_unknown_params_fail() -> None:
 
 
 def test_an_empty_input_fails() -> None:
-    pre = run_preflight(request(), facts(relation=RelationInfo(source="T", columns=GOOD_COLUMNS, row_count=0)))
+    pre = run_preflight(
+        request(), facts(relation=RelationInfo(source="T", columns=GOOD_COLUMNS, row_count=0))
+    )
     assert statuses(pre)["row_count"] == "fail"

@@ -5,15 +5,31 @@ import pytest
 from snowbatch.core.errors import InvalidRequest, NotFound
 from snowbatch.core.signatures import FeatureInfo, find_function, functions_from_model_spec, sql_type_fits
 
-TABULAR = {"inputs": [{"name": "A", "type": "DOUBLE"}, {"name": "B", "type": "INT64"}],
-           "outputs": [{"name": "output_feature_0", "type": "DOUBLE"}], "params": []}
-AUDIO = {"inputs": [{"name": "audio", "type": "BYTES"}], "outputs": [{"name": "text", "type": "STRING"}],
-         "params": [{"name": "language", "dtype": "STRING", "default_value": "en"}]}
-B64_IMAGE = {"inputs": [{"name": "image_b64", "type": "STRING"}], "outputs": [{"name": "label", "type": "STRING"}]}
-CHAT = {"inputs": [{"name": "messages", "shape": [-1], "specs": [
-    {"name": "role", "type": "STRING"}, {"name": "content", "type": "STRING"}]}],
+TABULAR = {
+    "inputs": [{"name": "A", "type": "DOUBLE"}, {"name": "B", "type": "INT64"}],
+    "outputs": [{"name": "output_feature_0", "type": "DOUBLE"}],
+    "params": [],
+}
+AUDIO = {
+    "inputs": [{"name": "audio", "type": "BYTES"}],
+    "outputs": [{"name": "text", "type": "STRING"}],
+    "params": [{"name": "language", "dtype": "STRING", "default_value": "en"}],
+}
+B64_IMAGE = {
+    "inputs": [{"name": "image_b64", "type": "STRING"}],
+    "outputs": [{"name": "label", "type": "STRING"}],
+}
+CHAT = {
+    "inputs": [
+        {
+            "name": "messages",
+            "shape": [-1],
+            "specs": [{"name": "role", "type": "STRING"}, {"name": "content", "type": "STRING"}],
+        }
+    ],
     "outputs": [{"name": "id", "type": "STRING"}],
-    "params": [{"name": "temperature", "dtype": "DOUBLE", "default_value": 1.0}]}
+    "params": [{"name": "temperature", "dtype": "DOUBLE", "default_value": 1.0}],
+}
 
 
 def spec(**sigs: dict) -> dict:
@@ -63,10 +79,18 @@ def test_functions_match_by_sql_or_python_name_and_suggest_close_names() -> None
         find_function(fns, "predict_probe")
 
 
-@pytest.mark.parametrize(("sql_type", "dtype", "fits"), [
-    ("NUMBER(38,0)", "INT64", True), ("NUMBER(38,0)", "DOUBLE", True), ("FLOAT", "INT64", False),
-    ("VARCHAR", "DOUBLE", False), ("BINARY", "BYTES", True), ("VARCHAR", "STRING", True),
-    ("BOOLEAN", "BOOL", True), ("TIMESTAMP_NTZ", "TIMESTAMP_NTZ", True),
-])
+@pytest.mark.parametrize(
+    ("sql_type", "dtype", "fits"),
+    [
+        ("NUMBER(38,0)", "INT64", True),
+        ("NUMBER(38,0)", "DOUBLE", True),
+        ("FLOAT", "INT64", False),
+        ("VARCHAR", "DOUBLE", False),
+        ("BINARY", "BYTES", True),
+        ("VARCHAR", "STRING", True),
+        ("BOOLEAN", "BOOL", True),
+        ("TIMESTAMP_NTZ", "TIMESTAMP_NTZ", True),
+    ],
+)
 def test_column_types_fit_signature_types(sql_type: str, dtype: str, fits: bool) -> None:
     assert sql_type_fits(sql_type, FeatureInfo(name="X", dtype=dtype)) is fits

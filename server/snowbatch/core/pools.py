@@ -22,18 +22,31 @@ class Family:
     gpu_kind: str | None = None
 
 
-FAMILIES: dict[str, Family] = {f.name: f for f in [
-    Family("CPU_X64_XS", 1, 6), Family("CPU_X64_S", 3, 13), Family("CPU_X64_M", 6, 28),
-    Family("CPU_X64_SL", 14, 54), Family("CPU_X64_L", 28, 116),
-    Family("HIGHMEM_X64_S", 6, 58), Family("HIGHMEM_X64_M", 28, 240), Family("HIGHMEM_X64_SL", 92, 654),
-    Family("HIGHMEM_X64_L", 124, 984),
-    Family("GPU_NV_XS", 3, 26, 1, "T4 16 GB"), Family("GPU_NV_S", 6, 27, 1, "A10G 24 GB"),
-    Family("GPU_NV_SM", 32, 424, 1, "A10 24 GB"), Family("GPU_NV_M", 44, 178, 4, "A10G 24 GB"),
-    Family("GPU_NV_2M", 68, 858, 2, "A10 24 GB"), Family("GPU_NV_3M", 44, 424, 2, "A100 80 GB"),
-    Family("GPU_NV_L", 92, 1112, 8, "A100 40 GB"), Family("GPU_NV_SL", 92, 858, 4, "A100 80 GB"),
-    Family("GPU_GCP_NV_L4_1_24G", 6, 28, 1, "L4 24 GB"), Family("GPU_GCP_NV_L4_4_24G", 44, 178, 4, "L4 24 GB"),
-    Family("GPU_GCP_NV_A100_8_40G", 92, 654, 8, "A100 40 GB"),
-]}
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in [
+        Family("CPU_X64_XS", 1, 6),
+        Family("CPU_X64_S", 3, 13),
+        Family("CPU_X64_M", 6, 28),
+        Family("CPU_X64_SL", 14, 54),
+        Family("CPU_X64_L", 28, 116),
+        Family("HIGHMEM_X64_S", 6, 58),
+        Family("HIGHMEM_X64_M", 28, 240),
+        Family("HIGHMEM_X64_SL", 92, 654),
+        Family("HIGHMEM_X64_L", 124, 984),
+        Family("GPU_NV_XS", 3, 26, 1, "T4 16 GB"),
+        Family("GPU_NV_S", 6, 27, 1, "A10G 24 GB"),
+        Family("GPU_NV_SM", 32, 424, 1, "A10 24 GB"),
+        Family("GPU_NV_M", 44, 178, 4, "A10G 24 GB"),
+        Family("GPU_NV_2M", 68, 858, 2, "A10 24 GB"),
+        Family("GPU_NV_3M", 44, 424, 2, "A100 80 GB"),
+        Family("GPU_NV_L", 92, 1112, 8, "A100 40 GB"),
+        Family("GPU_NV_SL", 92, 858, 4, "A100 80 GB"),
+        Family("GPU_GCP_NV_L4_1_24G", 6, 28, 1, "L4 24 GB"),
+        Family("GPU_GCP_NV_L4_4_24G", 44, 178, 4, "L4 24 GB"),
+        Family("GPU_GCP_NV_A100_8_40G", 92, 654, 8, "A100 40 GB"),
+    ]
+}
 
 
 def family(name: str) -> Family | None:
@@ -44,8 +57,9 @@ def with_family_facts(pool: PoolInfo) -> PoolInfo:
     fam = family(pool.instance_family)
     if fam is None:
         return pool
-    return pool.model_copy(update={"vcpu": fam.vcpu, "memory_gib": fam.memory_gib, "gpus": fam.gpus,
-                                   "gpu_kind": fam.gpu_kind})
+    return pool.model_copy(
+        update={"vcpu": fam.vcpu, "memory_gib": fam.memory_gib, "gpus": fam.gpus, "gpu_kind": fam.gpu_kind}
+    )
 
 
 class PoolAdvice(BaseModel):
@@ -66,8 +80,12 @@ def wants_gpu(detail: VersionDetail, function_kind: str) -> tuple[bool, str]:
         return True, "the model was logged with a GPU (CUDA) runtime"
     if function_kind == "chat":
         return True, "chat (LLM) models need a GPU"
-    if function_kind == "files" and (detail.model_type or "") in ("huggingface_pipeline", "pytorch",
-                                                                  "tensorflow", "sentence_transformers"):
+    if function_kind == "files" and (detail.model_type or "") in (
+        "huggingface_pipeline",
+        "pytorch",
+        "tensorflow",
+        "sentence_transformers",
+    ):
         return True, f"{detail.model_type} models on images/audio/video run far faster on a GPU"
     if (detail.model_type or "") in ("huggingface_pipeline", "sentence_transformers", "pytorch"):
         return False, f"{detail.model_type} runs on CPU; a GPU pool would speed it up on large inputs"
@@ -79,26 +97,40 @@ def recommend(detail: VersionDetail, function_kind: str, pools: list[PoolInfo]) 
     gpu, why = wants_gpu(detail, function_kind)
     fitting = [p for p in pools if p.has_gpu == gpu]
     if gpu and not fitting:
-        return PoolAdvice(needs_gpu=True, reason=f"{why}, and no GPU pool is visible to this role.",
-                          family_to_create="GPU_NV_S",
-                          action="create_compute_pool with a GPU family (GPU_NV_S on AWS, GPU_NV_SM on "
-                                 "Azure, GPU_GCP_NV_L4_1_24G on GCP), or ask an admin for USAGE on one.")
+        return PoolAdvice(
+            needs_gpu=True,
+            reason=f"{why}, and no GPU pool is visible to this role.",
+            family_to_create="GPU_NV_S",
+            action="create_compute_pool with a GPU family (GPU_NV_S on AWS, GPU_NV_SM on "
+            "Azure, GPU_GCP_NV_L4_1_24G on GCP), or ask an admin for USAGE on one.",
+        )
     if not fitting:
         fitting = pools  # a CPU model runs on a GPU pool too, at a higher price
         if not fitting:
-            return PoolAdvice(needs_gpu=gpu, reason=f"{why}; no compute pool is visible to this role.",
-                              family_to_create="CPU_X64_S",
-                              action="create_compute_pool (CPU_X64_S suits tabular models), or ask an "
-                                     "admin for USAGE on a pool.")
+            return PoolAdvice(
+                needs_gpu=gpu,
+                reason=f"{why}; no compute pool is visible to this role.",
+                family_to_create="CPU_X64_S",
+                action="create_compute_pool (CPU_X64_S suits tabular models), or ask an "
+                "admin for USAGE on a pool.",
+            )
         why += "; no CPU pool is visible, so a GPU pool is the only choice (it costs more)"
     ranked = sorted(fitting, key=lambda p: (_STATE_RANK.get(p.state, 5), -(p.vcpu or 0), p.name))
     best = ranked[0]
     action = None
     if best.state == "SUSPENDED":
-        action = ("The pool is SUSPENDED; it resumes on submit (AUTO_RESUME)" if best.auto_resume
-                  else "The pool is SUSPENDED with AUTO_RESUME off: call resume_compute_pool first")
+        action = (
+            "The pool is SUSPENDED; it resumes on submit (AUTO_RESUME)"
+            if best.auto_resume
+            else "The pool is SUSPENDED with AUTO_RESUME off: call resume_compute_pool first"
+        )
     elif best.state in ("STARTING", "RESIZING"):
         action = f"The pool is {best.state}; jobs queue until it is ready"
-    return PoolAdvice(needs_gpu=gpu, reason=f"{why}; {best.name} ({best.instance_family}) is {best.state}.",
-                      pool=best.name, pool_state=best.state, action=action,
-                      alternatives=[p.name for p in ranked[1:4]])
+    return PoolAdvice(
+        needs_gpu=gpu,
+        reason=f"{why}; {best.name} ({best.instance_family}) is {best.state}.",
+        pool=best.name,
+        pool_state=best.state,
+        action=action,
+        alternatives=[p.name for p in ranked[1:4]],
+    )

@@ -116,7 +116,7 @@ def is_file_input(feature: FeatureInfo) -> bool:
 def is_chat_input(feature: FeatureInfo) -> bool:
     if not feature.is_group or feature.name.lower() != "messages":
         return False
-    return _CHAT_SIGNAL <= {f.name.lower() for f in feature.fields}
+    return {f.name.lower() for f in feature.fields} >= _CHAT_SIGNAL
 
 
 def classify_inputs(inputs: list[FeatureInfo]) -> InputKind:
@@ -150,8 +150,12 @@ def _param_from_dict(raw: Mapping[str, Any]) -> ParamInfo:
     if "specs" in raw:
         return ParamInfo(name=raw["name"], dtype="GROUP", default=None)
     shape = list(raw["shape"]) if raw.get("shape") else None
-    return ParamInfo(name=raw["name"], dtype=str(raw.get("dtype") or raw.get("type")),
-                     default=raw.get("default_value"), shape=shape)
+    return ParamInfo(
+        name=raw["name"],
+        dtype=str(raw.get("dtype") or raw.get("type")),
+        default=raw.get("default_value"),
+        shape=shape,
+    )
 
 
 def sql_function_name(method: str) -> str:

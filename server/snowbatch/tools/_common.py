@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
-from mcp.server.mcpserver import Context, Elicit
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
@@ -21,14 +21,18 @@ from snowbatch.core.errors import SnowbatchError
 log = logging.getLogger("snowbatch")
 F = TypeVar("F", bound=Callable[..., Any])
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                            open_world_hint=True)
-CREATES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                          open_world_hint=True)
-CREATES_IDEMPOTENT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                                     open_world_hint=True)
-DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False,
-                              open_world_hint=True)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+CREATES = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+)
+CREATES_IDEMPOTENT = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+DESTRUCTIVE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True
+)
 
 
 def compact_result(result: Any) -> Any:
@@ -42,8 +46,10 @@ def compact_result(result: Any) -> Any:
     from mcp.types import CallToolResult, TextContent
 
     text = result.model_dump_json(exclude_none=True, by_alias=True)
-    return CallToolResult(content=[TextContent(type="text", text=text)],
-                          structured_content=result.model_dump(mode="json", by_alias=True))
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=result.model_dump(mode="json", by_alias=True),
+    )
 
 
 def tool_errors(fn: F) -> F:
@@ -92,8 +98,9 @@ class Gated(BaseModel):
     result: dict[str, Any] | None = None
 
 
-def approval_resolver(app: App, action: str, arg_names: list[str],
-                      describe: Callable[..., str]) -> Callable[..., Any]:
+def approval_resolver(
+    app: App, action: str, arg_names: list[str], describe: Callable[..., str]
+) -> Callable[..., Any]:
     """A Resolve() function for a gated tool: approved by token, by elicitation, or not yet.
 
     MCP resolvers receive tool arguments by name, so the function's signature is built from the tool's
@@ -124,8 +131,9 @@ def approval_resolver(app: App, action: str, arg_names: list[str],
     return resolver
 
 
-def gate(app: App, action: str, args: Mapping[str, Any], approval: Any,
-         describe: Callable[..., str]) -> Gated | None:
+def gate(
+    app: App, action: str, args: Mapping[str, Any], approval: Any, describe: Callable[..., str]
+) -> Gated | None:
     """Decide a gated call: None means go ahead; a Gated means stop and show it to the person.
 
     Raises ToolError when the person declined or the token does not fit these exact parameters.
@@ -160,14 +168,13 @@ def gate(app: App, action: str, args: Mapping[str, Any], approval: Any,
     )
 
 
+ApprovalResult = ElicitationResult[Approval]
 
-def approval_param(app: App, action: str, arg_names: list[str], describe: Callable[..., str]) -> Any:
-    """The annotation of a gated tool's injected `approval` parameter."""
-    from typing import Annotated
 
-    from mcp.server.mcpserver import ElicitationResult, Resolve
-
-    return Annotated[ElicitationResult[Approval], Resolve(approval_resolver(app, action, arg_names, describe))]
+def approved_by(app: App, action: str, arg_names: list[str], describe: Callable[..., str]) -> Resolve:
+    """The Resolve marker of a gated tool's injected parameter:
+    `approval: Annotated[ApprovalResult, approved_by(app, "tool", [args...], describe)]`."""
+    return Resolve(approval_resolver(app, action, arg_names, describe))
 
 
 def done(summary: str, **result: Any) -> Gated:
@@ -201,6 +208,7 @@ def schema_name(app: App, database: str | None, schema: str | None) -> Any:
     db = Identifier.parse(database) if database else default_db
     sc = Identifier.parse(schema) if schema else default_sc
     if db is None or sc is None:
-        raise InvalidName("No database/schema given and the connection has no default.",
-                          "Pass database= and schema=.")
+        raise InvalidName(
+            "No database/schema given and the connection has no default.", "Pass database= and schema=."
+        )
     return SchemaName(db, sc)

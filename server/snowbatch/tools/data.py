@@ -11,7 +11,8 @@ from snowbatch.core.names import Identifier
 from snowbatch.core.preflight import Check, check_columns, default_encoding
 from snowbatch.core.records import ColumnInfo, FileListing
 from snowbatch.core.signatures import find_function
-from snowbatch.tools._common import READ_ONLY, object_name, stage_location, tool_errors
+from snowbatch.tools._common import READ_ONLY, object_name, tool_errors
+from snowbatch.tools._common import stage_location as parse_location
 
 
 class InputDescription(BaseModel):
@@ -27,49 +28,80 @@ class InputDescription(BaseModel):
 def register(server: MCPServer, app: App) -> None:
     @server.tool(title="Describe input", annotations=READ_ONLY)
     @tool_errors
-    def describe_input(table: str | None = None, stage_location: str | None = None,
-                       pattern: str | None = None, model: str | None = None, version: str | None = None,
-                       function: str | None = None, count_rows: bool = True) -> InputDescription:
+    def describe_input(
+        table: str | None = None,
+        stage_location: str | None = None,
+        pattern: str | None = None,
+        model: str | None = None,
+        version: str | None = None,
+        function: str | None = None,
+        count_rows: bool = True,
+    ) -> InputDescription:
         """Columns, types and row count of a table or view — or the files under a stage location — and,
         when a model is given, how they fit its function's signature (missing, mismatched, passed
         through) before anything is spent. Give exactly one of table / stage_location."""
         if (table is None) == (stage_location is None):
-            raise InvalidRequest("Give exactly one of table= or stage_location=.",
-                                 "Use table= for tabular input, stage_location= for files.")
+            raise InvalidRequest(
+                "Give exactly one of table= or stage_location=.",
+                "Use table= for tabular input, stage_location= for files.",
+            )
         fn = None
         if model:
-            detail = app.backend.version_detail(object_name(app, model, "model"),
-                                                Identifier.parse(version) if version else None)
+            detail = app.backend.version_detail(
+                object_name(app, model, "model"), Identifier.parse(version) if version else None
+            )
             fn = find_function(detail.functions, function)
         if table is not None:
             rel = app.backend.describe_table(object_name(app, table, "table"), count_rows=count_rows)
             fit = check_columns(fn, rel.columns, set()) if fn else []
-            return InputDescription(source=rel.source, columns=rel.columns, row_count=rel.row_count,
-                                    function=fn.name if fn else None, fit=fit)
-        listing = app.backend.list_stage_files(stage_location(app, stage_location or ""), pattern=pattern,
-                                               limit=20)
+            return InputDescription(
+                source=rel.source,
+                columns=rel.columns,
+                row_count=rel.row_count,
+                function=fn.name if fn else None,
+                fit=fit,
+            )
+        listing = app.backend.list_stage_files(
+            parse_location(app, stage_location or ""), pattern=pattern, limit=20
+        )
         handling = None
-        fit: list[Check] = []
+        fit = []
         if fn is not None:
             file_inputs = fn.file_inputs
             handling = {f.name.upper(): default_encoding(f) for f in file_inputs}
             if not file_inputs:
-                fit.append(Check(name="file_inputs", status="fail",
-                                 message=f"{fn.name} has no file (BYTES or base64) input.",
-                                 fix="Use a table input, or a model whose signature takes files."))
+                fit.append(
+                    Check(
+                        name="file_inputs",
+                        status="fail",
+                        message=f"{fn.name} has no file (BYTES or base64) input.",
+                        fix="Use a table input, or a model whose signature takes files.",
+                    )
+                )
             others = [i.name for i in fn.inputs if i not in file_inputs]
             if others:
-                fit.append(Check(name="other_inputs", status="warn",
-                                 message=f"The function also needs: {', '.join(others)}.",
-                                 fix="Build a table with the file path column plus these columns."))
-        return InputDescription(source=listing.location, files=listing, row_count=listing.count,
-                                function=fn.name if fn else None, fit=fit,
-                                suggested_column_handling=handling)
+                fit.append(
+                    Check(
+                        name="other_inputs",
+                        status="warn",
+                        message=f"The function also needs: {', '.join(others)}.",
+                        fix="Build a table with the file path column plus these columns.",
+                    )
+                )
+        return InputDescription(
+            source=listing.location,
+            files=listing,
+            row_count=listing.count,
+            function=fn.name if fn else None,
+            fit=fit,
+            suggested_column_handling=handling,
+        )
 
     @server.tool(title="List stage files", annotations=READ_ONLY)
     @tool_errors
-    def list_stage_files(stage_location: str, pattern: str | None = None,
-                         limit: Annotated[int, Field(ge=1, le=1000)] = 20) -> FileListing:
+    def list_stage_files(
+        stage_location: str, pattern: str | None = None, limit: Annotated[int, Field(ge=1, le=1000)] = 20
+    ) -> FileListing:
         """Files under @DB.SCHEMA.STAGE/path/: count, total bytes, extensions and the first `limit`
         full stage paths. `pattern` is a regular expression that must match the whole path."""
-        return app.backend.list_stage_files(stage_location(app, stage_location), pattern=pattern, limit=limit)
+        return app.backend.list_stage_files(parse_location(app, stage_location), pattern=pattern, limit=limit)

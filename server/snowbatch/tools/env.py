@@ -36,5 +36,11 @@ def register(server: MCPServer, app: App) -> None:
             notes.append("auto_approve is ON: gated tools run without asking. Only for automation.")
         if app.settings.read_only:
             notes.append("read_only is ON: tools that create, submit or change things are not available.")
-        return Environment(snowbatch_version=__version__, environment=env, read_only=app.settings.read_only,
-                           auto_approve=app.settings.auto_approve, client_elicitation=elicit, notes=notes)
+        return Environment(
+            snowbatch_version=__version__,
+            environment=env,
+            read_only=app.settings.read_only,
+            auto_approve=app.settings.auto_approve,
+            client_elicitation=elicit,
+            notes=notes,
+        )

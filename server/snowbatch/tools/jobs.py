@@ -14,8 +14,18 @@ from snowbatch.core.plans import Plan
 from snowbatch.core.preflight import Check
 from snowbatch.core.records import JobInfo, LogChunk, Page
 from snowbatch.core.requests import BatchJobRequest, FileEncoding, InputSource, SaveMode, Scaling
-from snowbatch.tools._common import CREATES, DESTRUCTIVE, READ_ONLY, Gated, approval_param, done, gate, \
-    object_name, tool_errors
+from snowbatch.tools._common import (
+    CREATES,
+    DESTRUCTIVE,
+    READ_ONLY,
+    ApprovalResult,
+    Gated,
+    approved_by,
+    done,
+    gate,
+    object_name,
+    tool_errors,
+)
 
 MAX_WAIT_SECONDS = 55
 
@@ -53,12 +63,20 @@ def _plan_view(plan: Plan, include_code: bool) -> PlanView:
     if not plan.ok:
         step = "Fix the failing checks (each has a fix), then call plan_batch_job again."
     else:
-        step = ("STOP: show the summary to the person and ask for explicit approval. Then call "
-                f"submit_batch_job(plan_id='{plan.plan_id}').")
-    return PlanView(plan_id=plan.plan_id, ok=plan.ok, summary=plan.summary, checks=plan.checks,
-                    output_location=plan.spec.job_output_location,
-                    code_for_version=plan.code_version if include_code else None,
-                    code=plan.code if include_code else None, next_step=step)
+        step = (
+            "STOP: show the summary to the person and ask for explicit approval. Then call "
+            f"submit_batch_job(plan_id='{plan.plan_id}')."
+        )
+    return PlanView(
+        plan_id=plan.plan_id,
+        ok=plan.ok,
+        summary=plan.summary,
+        checks=plan.checks,
+        output_location=plan.spec.job_output_location,
+        code_for_version=plan.code_version if include_code else None,
+        code=plan.code if include_code else None,
+        next_step=step,
+    )
 
 
 def register(server: MCPServer, app: App) -> None:
@@ -91,10 +109,20 @@ def register(server: MCPServer, app: App) -> None:
         stage_location, pattern, column, encoding, limit} or {kind: chat, prompt, stage_location, media |
         table}. output_stage is @DB.SCHEMA.STAGE/path/ on an SSE stage; the job writes a per-job folder."""
         request = BatchJobRequest(
-            model=model, version=version, function=function, input=input, output_stage=output_stage,
-            compute_pool=compute_pool, mode=mode, scaling=scaling or Scaling(), params=params,
-            column_handling=column_handling, engine=engine, engine_args=engine_args,  # type: ignore[arg-type]
-            job_name=job_name)
+            model=model,
+            version=version,
+            function=function,
+            input=input,
+            output_stage=output_stage,
+            compute_pool=compute_pool,
+            mode=mode,
+            scaling=scaling or Scaling(),
+            params=params,
+            column_handling=column_handling,
+            engine=engine,
+            engine_args=engine_args,
+            job_name=job_name,
+        )
         from snowbatch.planning import make_plan
 
         plan = make_plan(app.backend, request, snowml_version=snowml_version)
@@ -111,8 +139,9 @@ def register(server: MCPServer, app: App) -> None:
 
     @server.tool(title="Wait for job", annotations=READ_ONLY)
     @tool_errors
-    async def wait_for_job(job_id: str, ctx: Context[Any],
-                           timeout_seconds: Annotated[int, Field(ge=1, le=MAX_WAIT_SECONDS)] = 30) -> JobView:
+    async def wait_for_job(
+        job_id: str, ctx: Context[Any], timeout_seconds: Annotated[int, Field(ge=1, le=MAX_WAIT_SECONDS)] = 30
+    ) -> JobView:
         """Wait up to timeout_seconds (default 30, at most 55, so the call never hits a client time-out)
         for a job to finish, sending progress notifications (rows done of total). Returns the current
         status either way: if still running, call again."""
@@ -123,8 +152,11 @@ def register(server: MCPServer, app: App) -> None:
             job = await anyio.to_thread.run_sync(lambda: _get(app, name))
             prog = job.progress
             if prog and prog.rows_total:
-                await ctx.report_progress(float(prog.rows_done or 0), float(prog.rows_total),
-                                          message=f"{job.status}: {prog.rows_done or 0:,} of {prog.rows_total:,} rows")
+                await ctx.report_progress(
+                    float(prog.rows_done or 0),
+                    float(prog.rows_total),
+                    message=f"{job.status}: {prog.rows_done or 0:,} of {prog.rows_total:,} rows",
+                )
             if job.is_terminal or time.monotonic() >= deadline:
                 return JobView(job=job, next_step=next_step_for(job))
             await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
@@ -132,15 +164,18 @@ def register(server: MCPServer, app: App) -> None:
 
     @server.tool(title="Get job logs", annotations=READ_ONLY)
     @tool_errors
-    def get_job_logs(job_id: str, tail: Annotated[int, Field(ge=1, le=500)] = 50,
-                     offset: Annotated[int, Field(ge=0)] = 0) -> LogChunk:
+    def get_job_logs(
+        job_id: str, tail: Annotated[int, Field(ge=1, le=500)] = 50, offset: Annotated[int, Field(ge=0)] = 0
+    ) -> LogChunk:
         """The last `tail` log lines of a job (lines cut at 500 characters). If truncated, pass
         next_offset back as offset for the lines before."""
         return app.backend.job_logs(job_name(job_id), tail=tail, offset=offset)
 
     @server.tool(title="List jobs", annotations=READ_ONLY)
     @tool_errors
-    def list_jobs(limit: Annotated[int, Field(ge=1, le=100)] = 20, cursor: str | None = None) -> Page[JobInfo]:
+    def list_jobs(
+        limit: Annotated[int, Field(ge=1, le=100)] = 20, cursor: str | None = None
+    ) -> Page[JobInfo]:
         """Recent jobs, newest first, with status and output location. Paginated via next_cursor."""
         return app.backend.list_jobs(limit=limit, cursor=cursor)
 
@@ -155,7 +190,10 @@ def register(server: MCPServer, app: App) -> None:
     @tool_errors
     def submit_batch_job(
         plan_id: str,
-        approval: approval_param(app, "submit_batch_job", ["plan_id", "confirmation_token"], describe_submit),
+        approval: Annotated[
+            ApprovalResult,
+            approved_by(app, "submit_batch_job", ["plan_id", "confirmation_token"], describe_submit),
+        ],
         confirmation_token: str | None = None,
     ) -> Gated:
         """Submit a planned batch job (spends compute). Gated: the first call returns
@@ -164,37 +202,59 @@ def register(server: MCPServer, app: App) -> None:
         plan = _plan(app, plan_id)
         if not plan.ok:
             failing = "; ".join(f"{c.message} Fix: {c.fix}" for c in plan.checks if c.status == "fail")
-            raise ToolError(f"This plan has failing checks, so it cannot be submitted: {failing} "
-                            "Next step: fix them and call plan_batch_job again.")
+            raise ToolError(
+                f"This plan has failing checks, so it cannot be submitted: {failing} "
+                "Next step: fix them and call plan_batch_job again."
+            )
         if plan.submitted_job_id:
-            raise ToolError(f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}. "
-                            "Next step: follow that job with wait_for_job, or plan again for a new run.")
-        stop = gate(app, "submit_batch_job", {"plan_id": plan_id, "confirmation_token": confirmation_token},
-                    approval, describe_submit)
+            raise ToolError(
+                f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}. "
+                "Next step: follow that job with wait_for_job, or plan again for a new run."
+            )
+        stop = gate(
+            app,
+            "submit_batch_job",
+            {"plan_id": plan_id, "confirmation_token": confirmation_token},
+            approval,
+            describe_submit,
+        )
         if stop:
             return stop
         job = app.backend.submit_job(plan.spec)
         plan.submitted_job_id = job.job_id
-        return done(f"Submitted job {job.job_id}; results go to {job.output_location}.",
-                    job_id=job.job_id, status=job.status, output_location=job.output_location,
-                    next_step=next_step_for(job))
+        return done(
+            f"Submitted job {job.job_id}; results go to {job.output_location}.",
+            job_id=job.job_id,
+            status=job.status,
+            output_location=job.output_location,
+            next_step=next_step_for(job),
+        )
 
     def describe_cancel(job_id: str) -> str:
         job = _get(app, job_name(job_id))
-        return (f"Cancel job {job.job_id} ({job.status}) on pool {job.compute_pool}. It stops at once; "
-                f"no _SUCCESS is written, parts already in {job.output_location} stay (partial).")
+        return (
+            f"Cancel job {job.job_id} ({job.status}) on pool {job.compute_pool}. It stops at once; "
+            f"no _SUCCESS is written, parts already in {job.output_location} stay (partial)."
+        )
 
     @server.tool(title="Cancel job", annotations=DESTRUCTIVE)
     @tool_errors
     def cancel_job(
         job_id: str,
-        approval: approval_param(app, "cancel_job", ["job_id", "confirmation_token"], describe_cancel),
+        approval: Annotated[
+            ApprovalResult, approved_by(app, "cancel_job", ["job_id", "confirmation_token"], describe_cancel)
+        ],
         confirmation_token: str | None = None,
     ) -> Gated:
         """Cancel a running job. Gated: confirmation_required first — show the summary, STOP, and call
         again with confirmation_token after an explicit yes."""
-        stop = gate(app, "cancel_job", {"job_id": job_id, "confirmation_token": confirmation_token},
-                    approval, describe_cancel)
+        stop = gate(
+            app,
+            "cancel_job",
+            {"job_id": job_id, "confirmation_token": confirmation_token},
+            approval,
+            describe_cancel,
+        )
         if stop:
             return stop
         job = app.backend.cancel_job(job_name(job_id))
@@ -202,20 +262,29 @@ def register(server: MCPServer, app: App) -> None:
 
     def describe_delete(job_id: str) -> str:
         job = _get(app, job_name(job_id))
-        return (f"Delete job {job.job_id} ({job.status}): its record and logs are removed; its output in "
-                f"{job.output_location} is kept.")
+        return (
+            f"Delete job {job.job_id} ({job.status}): its record and logs are removed; its output in "
+            f"{job.output_location} is kept."
+        )
 
     @server.tool(title="Delete job", annotations=DESTRUCTIVE)
     @tool_errors
     def delete_job(
         job_id: str,
-        approval: approval_param(app, "delete_job", ["job_id", "confirmation_token"], describe_delete),
+        approval: Annotated[
+            ApprovalResult, approved_by(app, "delete_job", ["job_id", "confirmation_token"], describe_delete)
+        ],
         confirmation_token: str | None = None,
     ) -> Gated:
         """Delete a finished job's record and logs (not its output). Gated: confirmation_required first —
         show the summary, STOP, and call again with confirmation_token after an explicit yes."""
-        stop = gate(app, "delete_job", {"job_id": job_id, "confirmation_token": confirmation_token},
-                    approval, describe_delete)
+        stop = gate(
+            app,
+            "delete_job",
+            {"job_id": job_id, "confirmation_token": confirmation_token},
+            approval,
+            describe_delete,
+        )
         if stop:
             return stop
         job = app.backend.delete_job(job_name(job_id))
@@ -225,9 +294,11 @@ def register(server: MCPServer, app: App) -> None:
 def _plan(app: App, plan_id: str) -> Plan:
     plan = app.plans.get(plan_id)
     if plan is None:
-        raise ToolError(f"No plan {plan_id!r} on this server (plans live for the server's lifetime). "
-                        "Next step: call plan_batch_job again.")
-    return plan  # type: ignore[no-any-return]
+        raise ToolError(
+            f"No plan {plan_id!r} on this server (plans live for the server's lifetime). "
+            "Next step: call plan_batch_job again."
+        )
+    return plan
 
 
 def _qualified_job(app: App, job_id: str) -> Any:

@@ -1,13 +1,13 @@
 """Registry discovery: models, versions, and the functions a version offers."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
 from snowbatch.core.names import Identifier
-from snowbatch.core.records import ModelSummary, Page, VersionInfo
+from snowbatch.core.records import ModelSummary, Page, VersionDetail, VersionInfo
 from snowbatch.core.signatures import FunctionInfo
 from snowbatch.tools._common import READ_ONLY, object_name, schema_name, tool_errors
 
@@ -32,6 +32,8 @@ class ModelFunctions(BaseModel):
     runnable_in: list[str]
     needs_gpu: bool
     approach: str = Field(description="suggested approach: warehouse run() or a batch job")
+    warehouse_runnable: bool = Field(False, description="this version can run in a warehouse (run_in_warehouse)")
+    warehouse: str = Field("", description="how to run it in a warehouse, or what to do instead")
     function_name_needed: bool = Field(description="false when there is one function: omit function=")
     functions: list[FunctionView]
 
@@ -52,22 +54,33 @@ _FLOWS = {
 
 def _view(f: FunctionInfo) -> FunctionView:
     return FunctionView(
-        name=f.name, target_method=f.target_method, function_type=f.function_type,
-        input_kind=f.input_kind, flow=_FLOWS[f.input_kind],
-        inputs=[i.describe() for i in f.inputs], outputs=[o.describe() for o in f.outputs],
-        params=[f"{p.name}: {p.dtype} = {p.default!r}" for p in f.params], partitioned=f.is_partitioned)
+        name=f.name,
+        target_method=f.target_method,
+        function_type=f.function_type,
+        input_kind=f.input_kind,
+        flow=_FLOWS[f.input_kind],
+        inputs=[i.describe() for i in f.inputs],
+        outputs=[o.describe() for o in f.outputs],
+        params=[f"{p.name}: {p.dtype} = {p.default!r}" for p in f.params],
+        partitioned=f.is_partitioned,
+    )
 
 
 def register(server: MCPServer, app: App) -> None:
     @server.tool(title="List models", annotations=READ_ONLY)
     @tool_errors
-    def list_models(database: str | None = None, schema: str | None = None, like: str | None = None,
-                    limit: Annotated[int, Field(ge=1, le=200)] = 50,
-                    cursor: str | None = None) -> Page[ModelSummary]:
+    def list_models(
+        database: str | None = None,
+        schema: str | None = None,
+        like: str | None = None,
+        limit: Annotated[int, Field(ge=1, le=200)] = 50,
+        cursor: str | None = None,
+    ) -> Page[ModelSummary]:
         """Models in a schema (default: the connection's) with version count, default version, comment.
         `like` is a SQL LIKE pattern (case-insensitive). Paginated: pass next_cursor back as cursor."""
-        return app.backend.list_models(schema_name(app, database, schema), like=like, limit=limit,
-                                       cursor=cursor)
+        return app.backend.list_models(
+            schema_name(app, database, schema), like=like, limit=limit, cursor=cursor
+        )
 
     @server.tool(title="List model versions", annotations=READ_ONLY)
     @tool_errors
@@ -76,8 +89,11 @@ def register(server: MCPServer, app: App) -> None:
         name = object_name(app, model, "model")
         versions = app.backend.list_model_versions(name)
         default = next((v.version for v in versions if v.is_default), None)
-        advice = ("One version: use it." if len(versions) == 1 else
-                  f"{len(versions)} versions: ask the person which one (default {default}).")
+        advice = (
+            "One version: use it."
+            if len(versions) == 1
+            else f"{len(versions)} versions: ask the person which one (default {default})."
+        )
         return VersionList(model=str(name), versions=versions, default_version=default, advice=advice)
 
     @server.tool(title="Show model functions", annotations=READ_ONLY)
@@ -95,7 +111,27 @@ def register(server: MCPServer, app: App) -> None:
         else:
             approach = "either: warehouse run() for SQL pipelines/dbt, or a batch job for large scale"
         return ModelFunctions(
-            model=str(name), version=detail.version, model_type=detail.model_type, task=detail.task,
-            runnable_in=detail.runnable_in, needs_gpu=detail.needs_gpu, approach=approach,
+            model=str(name),
+            version=detail.version,
+            model_type=detail.model_type,
+            task=detail.task,
+            runnable_in=detail.runnable_in,
+            needs_gpu=detail.needs_gpu,
+            approach=approach,
+            **_warehouse_fields(detail),
             function_name_needed=len(detail.functions) > 1,
-            functions=[_view(f) for f in detail.functions])
+            functions=[_view(f) for f in detail.functions],
+        )
+
+
+def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:
+    """Whether run_in_warehouse applies to this version, and the way forward when it does not."""
+    if "WAREHOUSE" in detail.runnable_in:
+        return {"warehouse_runnable": True,
+                "warehouse": "run_in_warehouse(model, version, function, table= or query=): a preview of a few "
+                             "rows, or output_table= to write a table (approval needed); SQL/dbt/Dynamic Table "
+                             "code via generate_code (sql_model_function, dbt_model, dynamic_table)."}
+    why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {', '.join(detail.runnable_in) or 'SPCS'}"
+    return {"warehouse_runnable": False,
+            "warehouse": f"Not runnable in a warehouse ({why}): run it as a batch job on a compute pool — "
+                         "plan_batch_job, then submit_batch_job."}

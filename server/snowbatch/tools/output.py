@@ -8,15 +8,27 @@ from pydantic import Field
 from snowbatch.app import App
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.records import OutputInfo, ResultPreview
-from snowbatch.tools._common import CREATES, READ_ONLY, Gated, approval_param, done, gate, object_name, \
-    stage_location, tool_errors
+from snowbatch.tools._common import (
+    CREATES,
+    READ_ONLY,
+    ApprovalResult,
+    Gated,
+    approved_by,
+    done,
+    gate,
+    object_name,
+    stage_location,
+    tool_errors,
+)
 
 
 def register(server: MCPServer, app: App) -> None:
     def location_of(job_id: str | None, location: str | None) -> Any:
         if (job_id is None) == (location is None):
-            raise InvalidRequest("Give exactly one of job_id= or location=.",
-                                 "Pass the job id from submit_batch_job, or a stage location.")
+            raise InvalidRequest(
+                "Give exactly one of job_id= or location=.",
+                "Pass the job id from submit_batch_job, or a stage location.",
+            )
         if job_id is not None:
             job = app.backend.get_job(object_name(app, job_id, "job"))
             if not job.output_location:
@@ -33,29 +45,46 @@ def register(server: MCPServer, app: App) -> None:
 
     @server.tool(title="Preview results", annotations=READ_ONLY)
     @tool_errors
-    def preview_results(job_id: str | None = None, location: str | None = None,
-                        limit: Annotated[int, Field(ge=1, le=100)] = 10,
-                        max_cell_chars: Annotated[int, Field(ge=10, le=2000)] = 200) -> ResultPreview:
+    def preview_results(
+        job_id: str | None = None,
+        location: str | None = None,
+        limit: Annotated[int, Field(ge=1, le=100)] = 10,
+        max_cell_chars: Annotated[int, Field(ge=10, le=2000)] = 200,
+    ) -> ResultPreview:
         """The first rows of a job's Parquet results (input columns + model outputs), long cells cut."""
-        return app.backend.preview_results(location_of(job_id, location), limit=limit,
-                                           max_cell_chars=max_cell_chars)
+        return app.backend.preview_results(
+            location_of(job_id, location), limit=limit, max_cell_chars=max_cell_chars
+        )
 
     if app.settings.read_only:
         return
 
-    def describe_save(table: str, job_id: str | None = None, location: str | None = None,
-                      mode: str = "error") -> str:
+    def describe_save(
+        table: str, job_id: str | None = None, location: str | None = None, mode: str = "error"
+    ) -> str:
         where = location_of(job_id, location)
-        what = {"error": "fail if the table exists", "overwrite": "REPLACE the table if it exists",
-                "append": "append to the table if it exists"}[mode]
-        return f"Load the Parquet results under {where} into table {object_name(app, table, 'table')} ({what})."
+        what = {
+            "error": "fail if the table exists",
+            "overwrite": "REPLACE the table if it exists",
+            "append": "append to the table if it exists",
+        }[mode]
+        return (
+            f"Load the Parquet results under {where} into table {object_name(app, table, 'table')} ({what})."
+        )
 
     @server.tool(title="Save results to table", annotations=CREATES)
     @tool_errors
     def save_results_to_table(
         table: str,
-        approval: approval_param(app, "save_results_to_table",
-                                 ["table", "job_id", "location", "mode", "confirmation_token"], describe_save),
+        approval: Annotated[
+            ApprovalResult,
+            approved_by(
+                app,
+                "save_results_to_table",
+                ["table", "job_id", "location", "mode", "confirmation_token"],
+                describe_save,
+            ),
+        ],
         job_id: str | None = None,
         location: str | None = None,
         mode: Literal["error", "overwrite", "append"] = "error",
@@ -64,8 +93,13 @@ def register(server: MCPServer, app: App) -> None:
         """Load a finished job's results into a table (only complete output, with _SUCCESS). Gated:
         confirmation_required first — show the summary, STOP, and call again with confirmation_token
         after an explicit yes."""
-        args = {"table": table, "job_id": job_id, "location": location, "mode": mode,
-                "confirmation_token": confirmation_token}
+        args = {
+            "table": table,
+            "job_id": job_id,
+            "location": location,
+            "mode": mode,
+            "confirmation_token": confirmation_token,
+        }
         stop = gate(app, "save_results_to_table", args, approval, describe_save)
         if stop:
             return stop

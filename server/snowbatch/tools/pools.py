@@ -10,8 +10,18 @@ from snowbatch.core.names import Identifier
 from snowbatch.core.pools import PoolAdvice, recommend
 from snowbatch.core.records import PoolInfo
 from snowbatch.core.signatures import find_function
-from snowbatch.tools._common import CREATES, CREATES_IDEMPOTENT, READ_ONLY, Gated, approval_param, done, \
-    gate, object_name, tool_errors
+from snowbatch.tools._common import (
+    CREATES,
+    CREATES_IDEMPOTENT,
+    READ_ONLY,
+    ApprovalResult,
+    Gated,
+    approved_by,
+    done,
+    gate,
+    object_name,
+    tool_errors,
+)
 
 
 class PoolList(BaseModel):
@@ -27,34 +37,55 @@ def register(server: MCPServer, app: App) -> None:
 
     @server.tool(title="Recommend compute pool", annotations=READ_ONLY)
     @tool_errors
-    def recommend_compute_pool(model: str, version: str | None = None,
-                               function: str | None = None) -> PoolAdvice:
+    def recommend_compute_pool(
+        model: str, version: str | None = None, function: str | None = None
+    ) -> PoolAdvice:
         """The best existing pool for a model version (CPU vs GPU from the model and its input kind) and
         why, or the instance family to create. Confirm the choice with the person."""
-        detail = app.backend.version_detail(object_name(app, model, "model"),
-                                            Identifier.parse(version) if version else None)
-        kind = find_function(detail.functions, function).input_kind if function or \
-            len(detail.functions) == 1 else detail.functions[0].input_kind
+        detail = app.backend.version_detail(
+            object_name(app, model, "model"), Identifier.parse(version) if version else None
+        )
+        kind = (
+            find_function(detail.functions, function).input_kind
+            if function or len(detail.functions) == 1
+            else detail.functions[0].input_kind
+        )
         return recommend(detail, kind, app.backend.list_compute_pools())
 
     if app.settings.read_only:
         return
 
-    def describe_create(name: str, instance_family: str, min_nodes: int = 1, max_nodes: int = 1,
-                        auto_suspend_secs: int = 600) -> str:
-        return (f"Create compute pool {Identifier.parse(name, allow_quoted=False)} on the "
-                f"{app.backend.name} backend: INSTANCE_FAMILY = {instance_family.upper()}, MIN_NODES = "
-                f"{min_nodes}, MAX_NODES = {max_nodes}, AUTO_RESUME = TRUE, AUTO_SUSPEND_SECS = "
-                f"{auto_suspend_secs}. A running pool costs credits while it has nodes.")
+    def describe_create(
+        name: str, instance_family: str, min_nodes: int = 1, max_nodes: int = 1, auto_suspend_secs: int = 600
+    ) -> str:
+        return (
+            f"Create compute pool {Identifier.parse(name, allow_quoted=False)} on the "
+            f"{app.backend.name} backend: INSTANCE_FAMILY = {instance_family.upper()}, MIN_NODES = "
+            f"{min_nodes}, MAX_NODES = {max_nodes}, AUTO_RESUME = TRUE, AUTO_SUSPEND_SECS = "
+            f"{auto_suspend_secs}. A running pool costs credits while it has nodes."
+        )
 
     @server.tool(title="Create compute pool", annotations=CREATES)
     @tool_errors
     def create_compute_pool(
         name: str,
         instance_family: str,
-        approval: approval_param(app, "create_compute_pool", ["name", "instance_family", "min_nodes",
-                                                              "max_nodes", "auto_suspend_secs",
-                                                              "confirmation_token"], describe_create),
+        approval: Annotated[
+            ApprovalResult,
+            approved_by(
+                app,
+                "create_compute_pool",
+                [
+                    "name",
+                    "instance_family",
+                    "min_nodes",
+                    "max_nodes",
+                    "auto_suspend_secs",
+                    "confirmation_token",
+                ],
+                describe_create,
+            ),
+        ],
         min_nodes: Annotated[int, Field(ge=1, le=100)] = 1,
         max_nodes: Annotated[int, Field(ge=1, le=100)] = 1,
         auto_suspend_secs: Annotated[int, Field(ge=0)] = 600,
@@ -62,32 +93,51 @@ def register(server: MCPServer, app: App) -> None:
     ) -> Gated:
         """Create a compute pool (costs credits). Gated: returns confirmation_required with a summary and a
         token first — show it, STOP, and call again with confirmation_token after an explicit yes."""
-        args = {"name": name, "instance_family": instance_family, "min_nodes": min_nodes,
-                "max_nodes": max_nodes, "auto_suspend_secs": auto_suspend_secs,
-                "confirmation_token": confirmation_token}
+        args = {
+            "name": name,
+            "instance_family": instance_family,
+            "min_nodes": min_nodes,
+            "max_nodes": max_nodes,
+            "auto_suspend_secs": auto_suspend_secs,
+            "confirmation_token": confirmation_token,
+        }
         stop = gate(app, "create_compute_pool", args, approval, describe_create)
         if stop:
             return stop
         pool = app.backend.create_compute_pool(
-            Identifier.parse(name, allow_quoted=False), instance_family=instance_family.upper(),
-            min_nodes=min_nodes, max_nodes=max_nodes, auto_suspend_secs=auto_suspend_secs)
+            Identifier.parse(name, allow_quoted=False),
+            instance_family=instance_family.upper(),
+            min_nodes=min_nodes,
+            max_nodes=max_nodes,
+            auto_suspend_secs=auto_suspend_secs,
+        )
         return done(f"Compute pool {pool.name} created ({pool.state}).", pool=pool.model_dump())
 
     def describe_resume(name: str) -> str:
-        return (f"Resume compute pool {Identifier.parse(name, allow_quoted=False)} on the "
-                f"{app.backend.name} backend (ALTER COMPUTE POOL … RESUME). It starts billing while nodes run.")
+        return (
+            f"Resume compute pool {Identifier.parse(name, allow_quoted=False)} on the "
+            f"{app.backend.name} backend (ALTER COMPUTE POOL … RESUME). It starts billing while nodes run."
+        )
 
     @server.tool(title="Resume compute pool", annotations=CREATES_IDEMPOTENT)
     @tool_errors
     def resume_compute_pool(
         name: str,
-        approval: approval_param(app, "resume_compute_pool", ["name", "confirmation_token"], describe_resume),
+        approval: Annotated[
+            ApprovalResult,
+            approved_by(app, "resume_compute_pool", ["name", "confirmation_token"], describe_resume),
+        ],
         confirmation_token: str | None = None,
     ) -> Gated:
         """Resume a SUSPENDED compute pool. Gated: confirmation_required first — show the summary, STOP,
         call again with confirmation_token after an explicit yes."""
-        stop = gate(app, "resume_compute_pool", {"name": name, "confirmation_token": confirmation_token},
-                    approval, describe_resume)
+        stop = gate(
+            app,
+            "resume_compute_pool",
+            {"name": name, "confirmation_token": confirmation_token},
+            approval,
+            describe_resume,
+        )
         if stop:
             return stop
         pool = app.backend.resume_compute_pool(Identifier.parse(name, allow_quoted=False))

@@ -1,12 +1,24 @@
 """Stages: list them with their encryption, and create SSE stages (gated)."""
 
+from typing import Annotated
+
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel
 
 from snowbatch.app import App
 from snowbatch.core.records import StageInfo
-from snowbatch.tools._common import CREATES_IDEMPOTENT, READ_ONLY, Gated, approval_param, done, gate, \
-    object_name, schema_name, tool_errors
+from snowbatch.tools._common import (
+    CREATES_IDEMPOTENT,
+    READ_ONLY,
+    ApprovalResult,
+    Gated,
+    approved_by,
+    done,
+    gate,
+    object_name,
+    schema_name,
+    tool_errors,
+)
 
 
 class StageList(BaseModel):
@@ -24,8 +36,11 @@ def register(server: MCPServer, app: App) -> None:
         sc = schema_name(app, database, schema)
         stages = app.backend.list_stages(sc)
         usable = [s.name for s in stages if s.kind == "INTERNAL" and s.encryption == "SNOWFLAKE_SSE"]
-        note = ("Use one of usable_for_output." if usable
-                else "No SSE stage here: create one with create_stage (needs approval).")
+        note = (
+            "Use one of usable_for_output."
+            if usable
+            else "No SSE stage here: create one with create_stage (needs approval)."
+        )
         return StageList(schema_=str(sc), stages=stages, usable_for_output=usable, note=note)
 
     if app.settings.read_only:
@@ -33,15 +48,19 @@ def register(server: MCPServer, app: App) -> None:
 
     def describe_create(stage: str, comment: str | None = None) -> str:
         name = object_name(app, stage, "stage")
-        return (f"Create internal stage {name} with ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE') "
-                f"on the {app.backend.name} backend (no-op if it already exists with SSE).")
+        return (
+            f"Create internal stage {name} with ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE') "
+            f"on the {app.backend.name} backend (no-op if it already exists with SSE)."
+        )
 
     @server.tool(title="Create SSE stage", annotations=CREATES_IDEMPOTENT)
     @tool_errors
     def create_stage(
         stage: str,
-        approval: approval_param(app, "create_stage", ["stage", "comment", "confirmation_token"],
-                                 describe_create),
+        approval: Annotated[
+            ApprovalResult,
+            approved_by(app, "create_stage", ["stage", "comment", "confirmation_token"], describe_create),
+        ],
         comment: str | None = None,
         confirmation_token: str | None = None,
     ) -> Gated:

@@ -32,7 +32,7 @@ class LocalPools:
     def _save(self, pools: dict[str, dict[str, Any]]) -> None:
         write_json_atomic(self.account.pools_file, pools)
 
-    def list(self) -> list[PoolInfo]:
+    def list_pools(self) -> list[PoolInfo]:
         return [with_family_facts(PoolInfo(name=name, **row)) for name, row in sorted(self._load().items())]
 
     def get(self, name: Identifier) -> PoolInfo:
@@ -45,26 +45,41 @@ class LocalPools:
             )
         return with_family_facts(PoolInfo(name=name.name, **pools[name.name]))
 
-    def create(self, name: Identifier, *, instance_family: str, min_nodes: int = 1, max_nodes: int = 1,
-               auto_resume: bool = True, initially_suspended: bool = False,
-               allow_gpu_without_device: bool = False) -> PoolInfo:
+    def create(
+        self,
+        name: Identifier,
+        *,
+        instance_family: str,
+        min_nodes: int = 1,
+        max_nodes: int = 1,
+        auto_resume: bool = True,
+        initially_suspended: bool = False,
+        allow_gpu_without_device: bool = False,
+    ) -> PoolInfo:
         fam = family(instance_family)
         if fam is None:
-            raise InvalidRequest(f"Unknown instance family {instance_family!r}.",
-                                 f"Use one of: {', '.join(sorted(FAMILIES))}.")
+            raise InvalidRequest(
+                f"Unknown instance family {instance_family!r}.", f"Use one of: {', '.join(sorted(FAMILIES))}."
+            )
         if fam.gpus and not (machine_has_gpu() or allow_gpu_without_device):
             raise InvalidRequest(
                 f"{fam.name} is a GPU family, and this machine has no GPU for the local account.",
-                "Use a CPU family locally (e.g. CPU_X64_S); GPU pools exist on a Snowflake account.")
+                "Use a CPU family locally (e.g. CPU_X64_S); GPU pools exist on a Snowflake account.",
+            )
         if not 1 <= min_nodes <= max_nodes:
-            raise InvalidRequest("MIN_NODES must be at least 1 and at most MAX_NODES.",
-                                 "Pass e.g. min_nodes=1, max_nodes=2.")
+            raise InvalidRequest(
+                "MIN_NODES must be at least 1 and at most MAX_NODES.", "Pass e.g. min_nodes=1, max_nodes=2."
+            )
         pools = self._load()
         if name.name in pools:
             raise Conflict(f"Compute pool {name} already exists.", "Use it, or choose another name.")
-        pools[name.name] = {"state": "SUSPENDED" if initially_suspended else "IDLE",
-                            "instance_family": fam.name, "min_nodes": min_nodes, "max_nodes": max_nodes,
-                            "auto_resume": auto_resume}
+        pools[name.name] = {
+            "state": "SUSPENDED" if initially_suspended else "IDLE",
+            "instance_family": fam.name,
+            "min_nodes": min_nodes,
+            "max_nodes": max_nodes,
+            "auto_resume": auto_resume,
+        }
         self._save(pools)
         return self.get(name)
 
@@ -84,8 +99,10 @@ class LocalPools:
         """Check a pool can take a job now (resuming it if AUTO_RESUME allows) and mark it ACTIVE."""
         pool = self.get(name)
         if pool.state == "SUSPENDED" and not pool.auto_resume:
-            raise NotReady(f"Compute pool {name} is SUSPENDED and AUTO_RESUME is off.",
-                           f"Call resume_compute_pool for {name} (it needs approval), then submit again.")
+            raise NotReady(
+                f"Compute pool {name} is SUSPENDED and AUTO_RESUME is off.",
+                f"Call resume_compute_pool for {name} (it needs approval), then submit again.",
+            )
         if pool.state == "STOPPING":
             raise NotReady(f"Compute pool {name} is STOPPING.", "Wait until it is SUSPENDED, then resume it.")
         self._set_state(name, "ACTIVE")

@@ -55,8 +55,9 @@ class LocalRegistry:
         if not meta.is_file():
             assert model.database is not None and model.schema is not None
             known = [m.name for m in self.list_models(SchemaName(model.database, model.schema))]
+            hint = did_you_mean(str(model), known)
             raise NotFound(
-                f"Model {model} does not exist or is not visible to this role.{did_you_mean(str(model), known)}",
+                f"Model {model} does not exist or is not visible to this role.{hint}",
                 "Check the database and schema (list_models shows what is there).",
             )
         return read_json(meta)
@@ -69,8 +70,14 @@ class LocalRegistry:
         for meta_file in sorted(folder.glob(f"*/{MODEL_META}")):
             model = ObjectName(decode_name(meta_file.parent.name), schema.schema, schema.database)
             meta = read_json(meta_file)
-            out.append(ModelSummary(name=str(model), versions=len(self._version_names(model)),
-                                    default_version=meta.get("default_version"), comment=meta.get("comment")))
+            out.append(
+                ModelSummary(
+                    name=str(model),
+                    versions=len(self._version_names(model)),
+                    default_version=meta.get("default_version"),
+                    comment=meta.get("comment"),
+                )
+            )
         return out
 
     def _version_names(self, model: ObjectName) -> list[str]:
@@ -88,10 +95,17 @@ class LocalRegistry:
             aliases = list(vmeta.get("aliases", []))
             if name == default:
                 aliases.insert(0, "DEFAULT")
-            out.append(VersionInfo(
-                version=name, is_default=name == default, aliases=aliases,
-                created_on=vmeta.get("created_on"), runnable_in=_runnable_in(spec),
-                model_type=spec.get("model_type"), comment=vmeta.get("comment")))
+            out.append(
+                VersionInfo(
+                    version=name,
+                    is_default=name == default,
+                    aliases=aliases,
+                    created_on=vmeta.get("created_on"),
+                    runnable_in=_runnable_in(spec),
+                    model_type=spec.get("model_type"),
+                    comment=vmeta.get("comment"),
+                )
+            )
         return out
 
     def resolve_version(self, model: ObjectName, version: Identifier | None) -> Identifier:
@@ -119,40 +133,62 @@ class LocalRegistry:
         resolved = self.resolve_version(model, version)
         spec = read_model_spec(self.account.version_dir(model, resolved))
         return VersionDetail(
-            model=str(model), version=str(resolved), model_type=spec.get("model_type"),
-            task=spec.get("task"), runnable_in=_runnable_in(spec), needs_gpu=needs_gpu(spec),
-            functions=functions_from_model_spec(spec))
+            model=str(model),
+            version=str(resolved),
+            model_type=spec.get("model_type"),
+            task=spec.get("task"),
+            runnable_in=_runnable_in(spec),
+            needs_gpu=needs_gpu(spec),
+            functions=functions_from_model_spec(spec),
+        )
 
     def version_path(self, model: ObjectName, version: Identifier) -> Path:
         return self.account.version_dir(model, self.resolve_version(model, version))
 
     # --- writing ------------------------------------------------------------------------------
-    def log_model(self, model: ObjectName, version: Identifier, obj: Any, *, sample_input: Any = None,
-                  signatures: Any = None, comment: str | None = None, options: dict[str, Any] | None = None,
-                  set_default: bool = True) -> VersionInfo:
+    def log_model(
+        self,
+        model: ObjectName,
+        version: Identifier,
+        obj: Any,
+        *,
+        sample_input: Any = None,
+        signatures: Any = None,
+        comment: str | None = None,
+        options: dict[str, Any] | None = None,
+        set_default: bool = True,
+    ) -> VersionInfo:
         """Save a model version with snowflake-ml's packager (written aside, then moved into place)."""
         from snowflake.ml.model._packager.model_packager import ModelPackager
 
         vdir = self.account.version_dir(model, version)
         if vdir.exists():
-            raise Conflict(f"Model {model} already has a version {version}.",
-                           "Choose a new version name.")
+            raise Conflict(f"Model {model} already has a version {version}.", "Choose a new version name.")
         vdir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=vdir.parent, prefix=".staging-"))
         try:
             ModelPackager(str(staging)).save(
                 name=model.name.name.lower() if model.name.name.isidentifier() else "model",
-                model=obj, sample_input_data=sample_input, signatures=signatures,
-                options=options or {}, metadata=None)
-            write_json_atomic(staging / VERSION_META, {
-                "created_on": datetime.now(timezone.utc).isoformat(), "comment": comment, "aliases": []})
+                model=obj,
+                sample_input_data=sample_input,
+                signatures=signatures,
+                options=options or {},
+                metadata=None,
+            )
+            write_json_atomic(
+                staging / VERSION_META,
+                {"created_on": datetime.now(timezone.utc).isoformat(), "comment": comment, "aliases": []},
+            )
             staging.rename(vdir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         meta_file = self.account.model_dir(model) / MODEL_META
-        meta = read_json(meta_file) if meta_file.exists() else {
-            "created_on": datetime.now(timezone.utc).isoformat(), "comment": comment}
+        meta = (
+            read_json(meta_file)
+            if meta_file.exists()
+            else {"created_on": datetime.now(timezone.utc).isoformat(), "comment": comment}
+        )
         if set_default or not meta.get("default_version"):
             meta["default_version"] = version.name
         write_json_atomic(meta_file, meta)

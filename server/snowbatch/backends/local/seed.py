@@ -33,23 +33,37 @@ def seed_local_account(backend: LocalBackend, *, rows: int = 100_000) -> SeedRep
     for name, (model, sample_input, comment) in samples.sample_models(frame.head(20_000)).items():
         target = sample_name(name)
         if not backend.account.model_dir(target).joinpath("model.json").exists():
-            backend.registry.log_model(target, Identifier("V1"), model, sample_input=sample_input,
-                                       comment=comment)
+            backend.registry.log_model(
+                target, Identifier("V1"), model, sample_input=sample_input, comment=comment
+            )
         report.models.append(str(target))
 
-    for stage, encryption in ((samples.OUTPUT_STAGE, "SNOWFLAKE_SSE"), (samples.LEGACY_STAGE, "SNOWFLAKE_FULL")):
+    for stage, encryption in (
+        (samples.OUTPUT_STAGE, "SNOWFLAKE_SSE"),
+        (samples.LEGACY_STAGE, "SNOWFLAKE_FULL"),
+    ):
         target = sample_name(stage)
         if not backend.account.stage_meta(target).exists():
-            backend.stages.create(target, encryption=encryption,  # type: ignore[arg-type]
-                                  comment="sample stage" if encryption == "SNOWFLAKE_SSE"
-                                  else "client-side encrypted: not usable for batch output")
+            backend.stages.create(
+                target,
+                encryption=encryption,  # type: ignore[arg-type]
+                comment="sample stage"
+                if encryption == "SNOWFLAKE_SSE"
+                else "client-side encrypted: not usable for batch output",
+            )
         report.stages.append(str(target))
 
-    existing = {p.name for p in backend.pools.list()}
-    for pool, family, suspended, auto_resume in (("CPU_POOL", "CPU_X64_S", False, True),
-                                                 ("ETL_POOL", "CPU_X64_XS", True, False)):
+    existing = {p.name for p in backend.pools.list_pools()}
+    for pool, family, suspended, auto_resume in (
+        ("CPU_POOL", "CPU_X64_S", False, True),
+        ("ETL_POOL", "CPU_X64_XS", True, False),
+    ):
         if pool not in existing:
-            backend.pools.create(Identifier(pool), instance_family=family, initially_suspended=suspended,
-                                 auto_resume=auto_resume)
+            backend.pools.create(
+                Identifier(pool),
+                instance_family=family,
+                initially_suspended=suspended,
+                auto_resume=auto_resume,
+            )
         report.pools.append(pool)
     return report

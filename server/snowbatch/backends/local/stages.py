@@ -32,7 +32,7 @@ class LocalStages:
     def __init__(self, account: LocalAccount) -> None:
         self.account = account
 
-    def list(self, schema: SchemaName) -> list[StageInfo]:
+    def list_stages(self, schema: SchemaName) -> list[StageInfo]:
         folder = self.account.stages_dir(schema)
         if not folder.is_dir():
             return []
@@ -46,7 +46,7 @@ class LocalStages:
         meta = self.account.stage_meta(stage)
         if not meta.is_file():
             assert stage.database is not None and stage.schema is not None
-            known = [s.name for s in self.list(SchemaName(stage.database, stage.schema))]
+            known = [s.name for s in self.list_stages(SchemaName(stage.database, stage.schema))]
             raise NotFound(
                 f"Stage {stage} does not exist.{did_you_mean(str(stage), known)}",
                 "Check the name, or create an SSE stage with create_stage.",
@@ -55,11 +55,22 @@ class LocalStages:
 
     def _info(self, stage: ObjectName, meta: dict[str, str]) -> StageInfo:
         encryption: Encryption = meta.get("encryption", "UNKNOWN")  # type: ignore[assignment]
-        return StageInfo(name=str(stage), kind="INTERNAL", encryption=encryption,
-                         encryption_evidence=EVIDENCE, comment=meta.get("comment"))
+        return StageInfo(
+            name=str(stage),
+            kind="INTERNAL",
+            encryption=encryption,
+            encryption_evidence=EVIDENCE,
+            comment=meta.get("comment"),
+        )
 
-    def create(self, stage: ObjectName, *, encryption: Encryption = "SNOWFLAKE_SSE",
-               comment: str | None = None, if_not_exists: bool = True) -> StageInfo:
+    def create(
+        self,
+        stage: ObjectName,
+        *,
+        encryption: Encryption = "SNOWFLAKE_SSE",
+        comment: str | None = None,
+        if_not_exists: bool = True,
+    ) -> StageInfo:
         meta = self.account.stage_meta(stage)
         if meta.exists():
             existing = self.describe(stage)
@@ -70,8 +81,14 @@ class LocalStages:
                 )
             return existing
         self.account.stage_dir(stage).mkdir(parents=True, exist_ok=True)
-        write_json_atomic(meta, {"encryption": encryption, "comment": comment,
-                                 "created_on": datetime.now(timezone.utc).isoformat()})
+        write_json_atomic(
+            meta,
+            {
+                "encryption": encryption,
+                "comment": comment,
+                "created_on": datetime.now(timezone.utc).isoformat(),
+            },
+        )
         return self.describe(stage)
 
     def files(self, location: StageLocation, *, pattern: str | None = None) -> list[tuple[str, Path]]:
@@ -86,8 +103,11 @@ class LocalStages:
             candidates = [p for p in target.rglob("*") if p.is_file()]
         else:  # a prefix that is not a folder: Snowflake lists paths that start with it
             parent = target.parent if target.parent.is_dir() else None
-            candidates = [p for p in parent.iterdir() if p.is_file() and p.name.startswith(target.name)] \
-                if parent else []
+            candidates = (
+                [p for p in parent.iterdir() if p.is_file() and p.name.startswith(target.name)]
+                if parent
+                else []
+            )
         out = []
         for path in candidates:
             rel = path.relative_to(root).as_posix()
@@ -109,12 +129,21 @@ class LocalStages:
             ext = Path(rel).suffix.lower() or "(none)"
             extensions[ext] = extensions.get(ext, 0) + 1
             if len(shown) < limit:
-                shown.append(StageFile(
-                    path=str(StageLocation(location.stage, rel)), size=stat.st_size,
-                    last_modified=datetime.fromtimestamp(stat.st_mtime, timezone.utc)))
-        return FileListing(location=str(location), count=len(found), total_bytes=total,
-                           extensions=dict(sorted(extensions.items())), files=shown,
-                           truncated=len(found) > len(shown))
+                shown.append(
+                    StageFile(
+                        path=str(StageLocation(location.stage, rel)),
+                        size=stat.st_size,
+                        last_modified=datetime.fromtimestamp(stat.st_mtime, timezone.utc),
+                    )
+                )
+        return FileListing(
+            location=str(location),
+            count=len(found),
+            total_bytes=total,
+            extensions=dict(sorted(extensions.items())),
+            files=shown,
+            truncated=len(found) > len(shown),
+        )
 
     def put(self, sources: list[Path], location: StageLocation, *, overwrite: bool = False) -> list[str]:
         """Copy local files onto the stage (as PUT with AUTO_COMPRESS=FALSE: bytes unchanged)."""
@@ -125,8 +154,11 @@ class LocalStages:
         for src in sources:
             dest = folder / src.name
             if dest.exists() and not overwrite:
-                raise Conflict(f"{StageLocation(location.stage, dest.relative_to(self.account.stage_dir(location.stage)).as_posix())} already exists.",
-                               "Pass --overwrite to replace it, or put the file under another path.")
+                relative = dest.relative_to(self.account.stage_dir(location.stage)).as_posix()
+                raise Conflict(
+                    f"{StageLocation(location.stage, relative)} already exists.",
+                    "Pass --overwrite to replace it, or put the file under another path.",
+                )
             shutil.copyfile(src, dest)
             placed.append(str(location.as_directory().child(src.name)))
         return placed
@@ -135,6 +167,7 @@ class LocalStages:
         """The local file behind a full stage path such as @ML.PUBLIC.MEDIA/a.wav."""
         loc = StageLocation.parse(stage_path)
         if not loc.stage.is_qualified:
-            raise InvalidRequest(f"{stage_path} is not a fully qualified stage path.",
-                                 "Write it as @DB.SCHEMA.STAGE/path.")
+            raise InvalidRequest(
+                f"{stage_path} is not a fully qualified stage path.", "Write it as @DB.SCHEMA.STAGE/path."
+            )
         return self.account.location_path(loc)

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 WriteMode = Literal["error", "overwrite", "append"]
 
 _DUCK_TO_SNOWFLAKE = [
-    (re.compile(r"^(BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$"),
-     "NUMBER(38,0)"),
+    (
+        re.compile(r"^(BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$"),
+        "NUMBER(38,0)",
+    ),
     (re.compile(r"^DECIMAL\((\d+),(\d+)\)$"), r"NUMBER(\1,\2)"),
     (re.compile(r"^(DOUBLE|FLOAT|REAL)$"), "FLOAT"),
     (re.compile(r"^VARCHAR$"), "VARCHAR"),
@@ -62,8 +64,9 @@ class LocalTables:
         path = self.account.database_file(database)
         if not path.exists() and not create:
             known = [d.name for d in self.account.databases()]
+            hint = did_you_mean(database.name, known)
             raise NotFound(
-                f"Database {database} does not exist in the local account.{did_you_mean(database.name, known)}",
+                f"Database {database} does not exist in the local account.{hint}",
                 "Check the name, or load data with `snowbatch local load-table`.",
             )
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,8 +119,9 @@ class LocalTables:
         with self.connect(schema.database) as con:
             return sorted(self._known_tables(con, schema.schema))
 
-    def snapshot_to_parquet(self, table: ObjectName, columns: list[str], target: Path,
-                            *, row_group_size: int) -> int:
+    def snapshot_to_parquet(
+        self, table: ObjectName, columns: list[str], target: Path, *, row_group_size: int
+    ) -> int:
         """Copy the input as it is now into a Parquet file (a job reads this, never the live table)."""
         assert table.database is not None
         cols = ", ".join(Identifier(c).sql for c in columns) if columns else "*"
