@@ -9,6 +9,7 @@ Snowflake error) and is kept in `account.unknown`.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ from tests.fakes.connection import FakeConnection, Result, Statement, fake_error
 from tests.fakes.state import Denial, FakeJob, FakeModel, FakePool, FakeStage, FakeVersion, Key
 
 Handler = Callable[[FakeConnection, Statement, "re.Match[str]"], Result]
+
+
+def quote(name: str) -> str:
+    """A name as a DuckDB quoted identifier (so seeded names may hold any character)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class UnknownStatement(AssertionError):
@@ -53,14 +59,14 @@ class FakeAccount:
     # --- seeding --------------------------------------------------------------------------------
     def add_database(self, database: str, *schemas: str) -> None:
         self.databases.setdefault(database, set()).update(schemas or ("PUBLIC",))
-        self.db.execute(f"ATTACH IF NOT EXISTS ':memory:' AS \"{database}\"")
+        self.db.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {quote(database)}")
         for sc in schemas or ("PUBLIC",):
-            self.db.execute(f'CREATE SCHEMA IF NOT EXISTS "{database}"."{sc}"')
+            self.db.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(database)}.{quote(sc)}")
 
     def add_table(self, key: Key, frame: pd.DataFrame, types: dict[str, str]) -> None:
         self.add_database(key[0], key[1])
         self.db.register("_seed", frame)
-        self.db.execute(f'CREATE OR REPLACE TABLE "{key[0]}"."{key[1]}"."{key[2]}" AS SELECT * FROM _seed')
+        self.db.execute(f"CREATE OR REPLACE TABLE {'.'.join(map(quote, key))} AS SELECT * FROM _seed")
         self.db.unregister("_seed")
         self.tables[key] = [(c, types[c]) for c in frame.columns]
 
@@ -74,7 +80,10 @@ class FakeAccount:
             model.default_version = version.name
 
     def add_stage(self, key: Key, *, encryption: str = "SNOWFLAKE_SSE", comment: str = "") -> FakeStage:
-        folder = self.root / "stages" / key[0] / key[1] / key[2]
+        # Percent-encoded folder names: a stage may be named anything, even "../x" or "a/b".
+        folder = self.root.joinpath(
+            "stages", *(urllib.parse.quote(k, safe="").replace(".", "%2E") for k in key)
+        )
         folder.mkdir(parents=True, exist_ok=True)
         kind = {"SNOWFLAKE_SSE": "INTERNAL NO CSE", "SNOWFLAKE_FULL": "INTERNAL", "EXTERNAL": "EXTERNAL"}[
             encryption

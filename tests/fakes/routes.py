@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.fakes import jobs, stagefiles
 from tests.fakes.connection import Column, Result, Statement, fake_error
+from tests.fakes.account import quote
 from tests.fakes.state import NOW, FakePool, Key, resolve, split_name
 
 if TYPE_CHECKING:
@@ -21,12 +22,13 @@ if TYPE_CHECKING:
 
 NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)'
 FQN = rf"{NAME}(?:\.{NAME}){{0,2}}"
-LIT = r"'(?:[^']|'')*'"  # a single-quoted SQL literal
+LIT = r"'(?:[^'\\]|''|\\.)*'"  # a single-quoted SQL literal ('' and backslash escapes, as Snowflake)
 S = r"\s+"
 
 
 def unquote_literal(text: str) -> str:
-    return text[1:-1].replace("''", "'")
+    """The value of a single-quoted literal: '' is a quote and a backslash escapes the next character."""
+    return re.sub(r"''|\\(.)", lambda m: m[1] if m[1] is not None else "'", text[1:-1], flags=re.S)
 
 
 def like_matches(pattern: str | None, name: str) -> bool:
@@ -320,7 +322,7 @@ def build(acct: FakeAccount) -> list[tuple[re.Pattern[str], Handler]]:
         key = qualify(conn, m["t"])
         if key not in acct.tables:
             raise not_found("Object", ".".join(key), st.sql)
-        (n,) = acct.db.execute(f'SELECT COUNT(*) FROM "{key[0]}"."{key[1]}"."{key[2]}"').fetchone() or (0,)
+        (n,) = acct.db.execute(f"SELECT COUNT(*) FROM {'.'.join(map(quote, key))}").fetchone() or (0,)
         return Result([Column("COUNT(*)", "FIXED", 38, 0)], [(int(n),)])
 
     # --- stages -------------------------------------------------------------------------------

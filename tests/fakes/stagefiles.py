@@ -31,8 +31,8 @@ _DUCK_TYPES = {
 def locate(acct: FakeAccount, conn: FakeConnection, text: str, query: str) -> tuple[FakeStage, str]:
     """`'@"DB"."SC"."ST"/dir/'` or `@DB.SC.ST/dir/` → the stage and the path inside it."""
     text = text.strip()
-    if text.startswith("'"):
-        text = text[1:-1].replace("''", "'")
+    if text.startswith("'"):  # a literal: '' is a quote and a backslash escapes the next character
+        text = re.sub(r"''|\\(.)", lambda m: m[1] if m[1] is not None else "'", text[1:-1], flags=re.S)
     if not text.startswith("@"):
         raise fake_error(f"SQL compilation error:\ninvalid stage location {text}", 1003, "42000", query)
     body, quoted, cut = text[1:], False, None

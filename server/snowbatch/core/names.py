@@ -242,8 +242,12 @@ class StageLocation:
 
     @property
     def sql(self) -> str:
-        """The location as SQL text: a single-quoted literal, safe for any path characters."""
-        return "'" + ("@" + self.stage.sql + "/" + self.path).replace("'", "''") + "'"
+        """The location as SQL text: a single-quoted literal, safe for any path characters.
+
+        Snowflake reads backslash escapes inside single-quoted literals, so a backslash is doubled as
+        well as a quote (`sql_string`): otherwise a path ending in `\\` would escape the closing quote.
+        """
+        return sql_string("@" + self.stage.sql + "/" + self.path)
 
     def __str__(self) -> str:
         return f"@{self.stage}/{self.path}"
