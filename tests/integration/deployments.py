@@ -35,8 +35,13 @@ def local_deployment(home: Path) -> Deployment:
     def submitted() -> int:
         return len(list((home / "jobs").iterdir())) if (home / "jobs").exists() else 0
 
-    return Deployment("local", make_server, submitted, account.location_path,
-                      lambda model, version: home / "models/ML/PUBLIC" / model / version)
+    return Deployment(
+        "local",
+        make_server,
+        submitted,
+        account.location_path,
+        lambda model, version: home / "models/ML/PUBLIC" / model / version,
+    )
 
 
 def fake_snowflake_deployment(tmp_path: Path) -> Deployment:
@@ -46,10 +51,14 @@ def fake_snowflake_deployment(tmp_path: Path) -> Deployment:
     acct = backend.fake_account  # type: ignore[attr-defined]
 
     def make_server(**settings: Any) -> Any:
-        return build_server(Settings(backend="snowflake", home=tmp_path / "home", **settings), backend=backend)
+        return build_server(
+            Settings(backend="snowflake", home=tmp_path / "home", **settings), backend=backend
+        )
 
     def submitted() -> int:
-        return sum(1 for s in acct.sql_log() if s.lstrip().upper().startswith("EXECUTE INFERENCE JOB SERVICE"))
+        return sum(
+            1 for s in acct.sql_log() if s.lstrip().upper().startswith("EXECUTE INFERENCE JOB SERVICE")
+        )
 
     def stage_folder(loc: StageLocation) -> Path:
         parts = tuple(p.name for p in loc.stage.parts())
