@@ -112,3 +112,16 @@ def test_a_chat_job_from_a_messages_table_reads_it() -> None:
 
 def test_the_code_targets_the_release_asked_for() -> None:
     assert render_for_spec(spec(TABLE), "1.33.0").target_version == "1.33.0"
+
+
+def test_a_files_job_planned_from_a_stage_listing_re_lists_the_stage_instead_of_carrying_every_path() -> None:
+    many = [f"@ML.PUBLIC.MEDIA/clips/{i:05d}.wav" for i in range(5000)]
+    listed = ResolvedInput(kind="files", files=many, file_column="AUDIO", columns=["AUDIO"],
+                           stage_location="@ML.PUBLIC.MEDIA/clips/", pattern=r".*\.wav", limit=None)
+    job = spec(listed, column_handling={"AUDIO": "RAW_BYTES"})
+    template, params = spec_parameters(job)
+    code = render_for_spec(job, "2.6.0").code
+    assert template == "run_batch_files"
+    assert params["file_stage"] == "@ML.PUBLIC.MEDIA/clips/" and "files" not in params
+    assert "list_stage_files" in code and "00042.wav" not in code
+    assert len(code) < 6000

@@ -562,7 +562,7 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
                 f"Set column_handling={{'{column}': 'RAW_BYTES' | 'BASE64' | 'BASE64_DATA_URL'}}.",
             )
         return "run_batch_files", {
-            **common, **scaling, "files": source.files, "file_column": column, "encoding": encoding,
+            **common, **scaling, **_file_source(source), "file_column": column, "encoding": encoding,
             "params": spec.params,
         }
     chat = source.chat_template or {}
@@ -570,7 +570,7 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
         **common,
         **scaling,
         "messages_table": source.chat_table,
-        "files": source.files if source.chat_table is None else None,
+        **(_file_source(source) if source.chat_table is None else {}),
         "prompt": chat.get("prompt"),
         "system": chat.get("system"),
         "media": chat.get("media") if source.files else None,
@@ -578,6 +578,13 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
         "engine": spec.engine,
         "engine_args": spec.engine_args,
     }
+
+
+def _file_source(source: Any) -> dict[str, Any]:
+    """Files for generated code: re-list the stage (compact) when the plan listed one, else the paths."""
+    if source.stage_location:
+        return {"file_stage": source.stage_location, "pattern": source.pattern, "limit": source.limit}
+    return {"files": source.files}
 
 
 def render_for_spec(spec: BatchJobSpec, snowml_version: str | None = None) -> RenderedCode:

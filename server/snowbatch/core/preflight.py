@@ -21,7 +21,14 @@ from snowbatch.core.records import (
     VersionDetail,
 )
 from snowbatch.core.requests import BatchJobRequest, BatchJobSpec, ResolvedInput
-from snowbatch.core.signatures import FeatureInfo, FunctionInfo, is_file_input, sql_type_fits
+from snowbatch.core.signatures import (
+    FeatureInfo,
+    FunctionInfo,
+    ParamInfo,
+    dtype_family,
+    is_file_input,
+    sql_type_fits,
+)
 
 CheckStatus = Literal["pass", "warn", "fail"]
 
@@ -42,6 +49,7 @@ class PlanFacts(BaseModel):
     function: FunctionInfo
     relation: RelationInfo | None = None
     files: FileListing | None = None
+    input_stage: StageInfo | None = Field(None, description="the stage the input files are on")
     stage: StageInfo | None = None
     stage_error: str | None = None
     output_entries: int = 0
@@ -115,48 +123,85 @@ def check_columns(function: FunctionInfo, columns: list[ColumnInfo], handled: se
             mismatched.append(f"{col.name} is {col.sql_type}, the signature wants {feature.describe()}")
     checks = []
     if missing:
-        checks.append(Check(
-            name="input_columns", status="fail",
-            message="Missing input column(s): " + ", ".join(f.describe() for f in missing),
-            fix="Select or rename columns so the input has every signature input (e.g. a view or "
-                "`SELECT x AS TENURE_MONTHS`), then plan again."))
+        checks.append(
+            Check(
+                name="input_columns",
+                status="fail",
+                message="Missing input column(s): " + ", ".join(f.describe() for f in missing),
+                fix="Select or rename columns so the input has every signature input (e.g. a view or "
+                "`SELECT x AS TENURE_MONTHS`), then plan again.",
+            )
+        )
     if mismatched:
-        checks.append(Check(name="input_types", status="fail", message="; ".join(mismatched),
-                            fix="Cast the columns to the signature's types (e.g. ::FLOAT), then plan again."))
+        checks.append(
+            Check(
+                name="input_types",
+                status="fail",
+                message="; ".join(mismatched),
+                fix="Cast the columns to the signature's types (e.g. ::FLOAT), then plan again.",
+            )
+        )
     if case_only:
-        checks.append(Check(name="input_case", status="warn",
-                            message="Columns match only when case is ignored: " + ", ".join(case_only),
-                            fix="Rename them to the signature's exact names to be safe (case-insensitive "
-                                "matching by the job is UNVERIFIED)."))
+        checks.append(
+            Check(
+                name="input_case",
+                status="warn",
+                message="Columns match only when case is ignored: " + ", ".join(case_only),
+                fix="Rename them to the signature's exact names to be safe (case-insensitive "
+                "matching by the job is UNVERIFIED).",
+            )
+        )
     if not missing and not mismatched:
         expected = {f.name.upper() for f in function.inputs}
         extra = [c.name for c in columns if c.name.upper() not in expected]
         note = f"; passed through unchanged: {', '.join(extra[:10])}" if extra else ""
-        checks.append(Check(name="input_columns", status="pass",
-                            message=f"All {len(function.inputs)} signature inputs present{note}."))
+        checks.append(
+            Check(
+                name="input_columns",
+                status="pass",
+                message=f"All {len(function.inputs)} signature inputs present{note}.",
+            )
+        )
     return checks
 
 
-def _check_files(request: BatchJobRequest, facts: PlanFacts, column: str) -> tuple[list[Check], dict[str, str]]:
+def _check_files(
+    request: BatchJobRequest, facts: PlanFacts, column: str
+) -> tuple[list[Check], dict[str, str]]:
     checks: list[Check] = []
     handling: dict[str, str] = dict(request.column_handling or {})
     inp = request.input
     listing = facts.files
     if listing is not None:
         if listing.count == 0:
-            checks.append(Check(name="files", status="fail",
-                                message=f"No files under {listing.location} match the pattern.",
-                                fix="list_stage_files to see what is there; fix the location or pattern."))
+            checks.append(
+                Check(
+                    name="files",
+                    status="fail",
+                    message=f"No files under {listing.location} match the pattern.",
+                    fix="list_stage_files to see what is there; fix the location or pattern.",
+                )
+            )
         else:
             exts = ", ".join(f"{k} ×{v}" for k, v in listing.extensions.items())
-            checks.append(Check(name="files", status="pass",
-                                message=f"{listing.count} files, {listing.total_bytes:,} bytes ({exts})."))
+            checks.append(
+                Check(
+                    name="files",
+                    status="pass",
+                    message=f"{listing.count} files, {listing.total_bytes:,} bytes ({exts}).",
+                )
+            )
     if inp.kind == "files":
         feature = next((f for f in facts.function.inputs if f.name.upper() == column.upper()), None)
         if feature is None:
-            checks.append(Check(name="file_column", status="fail",
-                                message=f"The signature has no input named {column}.",
-                                fix=f"Pass column= one of: {', '.join(f.name for f in facts.function.inputs)}."))
+            checks.append(
+                Check(
+                    name="file_column",
+                    status="fail",
+                    message=f"The signature has no input named {column}.",
+                    fix=f"Pass column= one of: {', '.join(f.name for f in facts.function.inputs)}.",
+                )
+            )
         else:
             handling.setdefault(column, inp.encoding or default_encoding(feature))
     for col, enc in handling.items():
@@ -164,12 +209,90 @@ def _check_files(request: BatchJobRequest, facts: PlanFacts, column: str) -> tup
         if feature is None:
             continue
         ok = (enc == "RAW_BYTES") == (feature.dtype.upper() == "BYTES")
-        checks.append(Check(
-            name=f"encoding_{col}", status="pass" if ok else "fail",
-            message=f"{col} → {enc} for {feature.describe()}",
-            fix=None if ok else ("Use RAW_BYTES for a BYTES input" if feature.dtype.upper() == "BYTES"
-                                 else "Use BASE64 or BASE64_DATA_URL for a STRING input")))
+        checks.append(
+            Check(
+                name=f"encoding_{col}",
+                status="pass" if ok else "fail",
+                message=f"{col} → {enc} for {feature.describe()}",
+                fix=None
+                if ok
+                else (
+                    "Use RAW_BYTES for a BYTES input"
+                    if feature.dtype.upper() == "BYTES"
+                    else "Use BASE64 or BASE64_DATA_URL for a STRING input"
+                ),
+            )
+        )
     return checks, handling
+
+
+def _check_input_stage(facts: PlanFacts) -> list[Check]:
+    """Files are read in place: the job needs an internal SSE stage (or an SSE-encrypted S3 stage)."""
+    stage = facts.input_stage
+    if stage is None:
+        return []
+    if stage.kind == "EXTERNAL":
+        return [
+            Check(
+                name="input_stage",
+                status="warn",
+                message=f"The input files are on an external stage ({stage.name}).",
+                fix="Batch jobs read only S3 external stages with server-side encryption; if in "
+                "doubt, copy the files to an internal SNOWFLAKE_SSE stage.",
+            )
+        ]
+    if stage.encryption == "SNOWFLAKE_FULL":
+        return [
+            Check(
+                name="input_stage",
+                status="fail",
+                message=f"The input files are on {stage.name}, which uses client-side encryption "
+                "(SNOWFLAKE_FULL); batch jobs cannot read files there.",
+                fix="Copy the files to a stage created with create_stage (SNOWFLAKE_SSE), then plan "
+                "again with that location.",
+            )
+        ]
+    if stage.encryption == "UNKNOWN":
+        return [
+            Check(
+                name="input_stage",
+                status="warn",
+                message=f"The encryption of the input stage {stage.name} could not be determined.",
+                fix="Multimodal input needs SNOWFLAKE_SSE: if in doubt, copy the files to an SSE stage.",
+            )
+        ]
+    return [
+        Check(
+            name="input_stage",
+            status="pass",
+            message=f"The input files are on {stage.name}, internal with {stage.encryption}.",
+        )
+    ]
+
+
+_PARAM_TYPES: dict[str, tuple[type, ...]] = {
+    "INT": (int,),
+    "FLOAT": (int, float),
+    "BOOL": (bool,),
+    "STRING": (str,),
+    "BYTES": (bytes, str),
+}
+
+
+def _param_fits(value: Any, param: ParamInfo) -> bool:
+    if value is None or param.dtype == "GROUP":
+        return value is None or isinstance(value, dict)
+    if param.shape:
+        return isinstance(value, (list, tuple)) and all(
+            _param_fits(v, param.model_copy(update={"shape": None})) for v in value
+        )
+    family = dtype_family(param.dtype)
+    allowed = _PARAM_TYPES.get(family)
+    if allowed is None:
+        return True
+    if family in ("INT", "FLOAT") and isinstance(value, bool):
+        return False
+    return isinstance(value, allowed)
 
 
 def _check_params(request: BatchJobRequest, function: FunctionInfo) -> list[Check]:
@@ -179,134 +302,279 @@ def _check_params(request: BatchJobRequest, function: FunctionInfo) -> list[Chec
     unknown = [k for k in request.params if k not in known]
     if unknown:
         hint = f"Known params: {', '.join(known)}." if known else "This function takes no params."
-        return [Check(name="params", status="fail", message=f"Unknown param(s): {', '.join(unknown)}.",
-                      fix=hint + " Settings the signature lists as inputs go in columns instead.")]
-    return [Check(name="params", status="pass", message=f"Params {', '.join(request.params)} are in the signature.")]
+        columns = {f.name.lower() for f in function.inputs}
+        as_columns = [k for k in unknown if k.lower() in columns]
+        if as_columns:
+            hint += (
+                f" {', '.join(as_columns)} are inputs of this signature: pass them as columns "
+                "(a table or rows input), not as params."
+            )
+        else:
+            hint += " Settings the signature lists as inputs go in columns instead."
+        return [
+            Check(name="params", status="fail", message=f"Unknown param(s): {', '.join(unknown)}.", fix=hint)
+        ]
+    wrong = [
+        f"{k}={v!r} (the signature wants {known[k].dtype}{list(known[k].shape or []) or ''})"
+        for k, v in request.params.items()
+        if not _param_fits(v, known[k])
+    ]
+    if wrong:
+        return [
+            Check(
+                name="params",
+                status="fail",
+                message="Param type mismatch: " + "; ".join(wrong),
+                fix="Give each param a value of the signature's type (show_model_functions lists them).",
+            )
+        ]
+    return [
+        Check(
+            name="params", status="pass", message=f"Params {', '.join(request.params)} are in the signature."
+        )
+    ]
 
 
 def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
     if facts.stage is None:
-        return [Check(name="output_stage", status="fail",
-                      message=facts.stage_error or f"The output stage of {request.output_stage} does not exist.",
-                      fix="Create one with create_stage (always SNOWFLAKE_SSE), or pick one from list_stages.")]
+        return [
+            Check(
+                name="output_stage",
+                status="fail",
+                message=facts.stage_error or f"The output stage of {request.output_stage} does not exist.",
+                fix="Create one with create_stage (always SNOWFLAKE_SSE), or pick one from list_stages.",
+            )
+        ]
     stage = facts.stage
     checks = []
     if stage.kind == "EXTERNAL":
-        checks.append(Check(name="output_stage", status="fail", message=f"{stage.name} is an external stage.",
-                            fix="Batch output must go to an internal stage: create_stage makes an SSE one."))
+        checks.append(
+            Check(
+                name="output_stage",
+                status="fail",
+                message=f"{stage.name} is an external stage.",
+                fix="Batch output must go to an internal stage: create_stage makes an SSE one.",
+            )
+        )
     elif stage.encryption == "SNOWFLAKE_FULL":
-        checks.append(Check(name="output_stage", status="fail",
-                            message=f"{stage.name} uses client-side encryption (SNOWFLAKE_FULL).",
-                            fix="Batch jobs need SNOWFLAKE_SSE, and a stage's encryption cannot be changed: "
-                                "create a new stage with create_stage and use it."))
+        checks.append(
+            Check(
+                name="output_stage",
+                status="fail",
+                message=f"{stage.name} uses client-side encryption (SNOWFLAKE_FULL).",
+                fix="Batch jobs need SNOWFLAKE_SSE, and a stage's encryption cannot be changed: "
+                "create a new stage with create_stage and use it.",
+            )
+        )
     elif stage.encryption == "UNKNOWN":
-        checks.append(Check(name="output_stage", status="warn",
-                            message=f"The encryption of {stage.name} could not be determined.",
-                            fix="If in doubt, create a fresh SSE stage with create_stage."))
+        checks.append(
+            Check(
+                name="output_stage",
+                status="warn",
+                message=f"The encryption of {stage.name} could not be determined.",
+                fix="If in doubt, create a fresh SSE stage with create_stage.",
+            )
+        )
     else:
-        checks.append(Check(name="output_stage", status="pass",
-                            message=f"{stage.name} is internal with SNOWFLAKE_SSE ({stage.encryption_evidence})."))
+        checks.append(
+            Check(
+                name="output_stage",
+                status="pass",
+                message=f"{stage.name} is internal with SNOWFLAKE_SSE ({stage.encryption_evidence}).",
+            )
+        )
     if facts.output_entries:
         if request.mode == "error":
-            checks.append(Check(name="output_location", status="fail",
-                                message=f"{request.output_stage} is not empty and the save mode is ERROR.",
-                                fix="Use a fresh path (e.g. add a date or run id), or mode='overwrite'."))
+            checks.append(
+                Check(
+                    name="output_location",
+                    status="fail",
+                    message=f"{request.output_stage} is not empty and the save mode is ERROR.",
+                    fix="Use a fresh path (e.g. add a date or run id), or mode='overwrite'.",
+                )
+            )
         else:
-            checks.append(Check(name="output_location", status="warn",
-                                message=f"{request.output_stage} is not empty; OVERWRITE replaces this job's "
-                                        "folder.",
-                                fix="Prefer a fresh path with mode='error' in production."))
+            checks.append(
+                Check(
+                    name="output_location",
+                    status="warn",
+                    message=f"{request.output_stage} is not empty; OVERWRITE replaces this job's folder.",
+                    fix="Prefer a fresh path with mode='error' in production.",
+                )
+            )
     return checks
 
 
 def _check_pool(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
     pool = facts.pool
     if pool is None:
-        return [Check(name="compute_pool", status="fail",
-                      message=facts.pool_error or f"Compute pool {request.compute_pool} was not found.",
-                      fix="recommend_compute_pool picks a usable pool; list_compute_pools shows them.")]
+        return [
+            Check(
+                name="compute_pool",
+                status="fail",
+                message=facts.pool_error or f"Compute pool {request.compute_pool} was not found.",
+                fix="recommend_compute_pool picks a usable pool; list_compute_pools shows them.",
+            )
+        ]
     checks = []
     if pool.state == "SUSPENDED" and not pool.auto_resume:
-        checks.append(Check(name="pool_state", status="fail",
-                            message=f"{pool.name} is SUSPENDED with AUTO_RESUME off.",
-                            fix=f"Call resume_compute_pool for {pool.name} (needs approval), then plan again."))
+        checks.append(
+            Check(
+                name="pool_state",
+                status="fail",
+                message=f"{pool.name} is SUSPENDED with AUTO_RESUME off.",
+                fix=f"Call resume_compute_pool for {pool.name} (needs approval), then plan again.",
+            )
+        )
     elif pool.state in ("SUSPENDED", "STARTING", "RESIZING"):
-        checks.append(Check(name="pool_state", status="warn",
-                            message=f"{pool.name} is {pool.state}; the job waits until nodes are up "
-                                    "(minutes)."))
+        checks.append(
+            Check(
+                name="pool_state",
+                status="warn",
+                message=f"{pool.name} is {pool.state}; the job waits until nodes are up (minutes).",
+            )
+        )
     else:
         checks.append(Check(name="pool_state", status="pass", message=f"{pool.name} is {pool.state}."))
     gpu, why = wants_gpu(facts.detail, facts.function.input_kind)
     if facts.detail.needs_gpu and not pool.has_gpu:
-        checks.append(Check(name="pool_gpu", status="fail",
-                            message=f"The model needs a GPU ({why}) and {pool.name} has none.",
-                            fix="Use a GPU pool (recommend_compute_pool)."))
+        checks.append(
+            Check(
+                name="pool_gpu",
+                status="fail",
+                message=f"The model needs a GPU ({why}) and {pool.name} has none.",
+                fix="Use a GPU pool (recommend_compute_pool).",
+            )
+        )
     elif gpu and not pool.has_gpu:
-        checks.append(Check(name="pool_gpu", status="warn", message=f"A GPU is recommended: {why}.",
-                            fix="Consider a GPU pool for large inputs (recommend_compute_pool)."))
+        checks.append(
+            Check(
+                name="pool_gpu",
+                status="warn",
+                message=f"A GPU is recommended: {why}.",
+                fix="Consider a GPU pool for large inputs (recommend_compute_pool).",
+            )
+        )
     if request.scaling.gpu_requests and not facts.detail.needs_gpu:
-        checks.append(Check(name="gpu_requests", status="fail",
-                            message="gpu_requests is set but the model was logged without a GPU runtime.",
-                            fix="Drop gpu_requests, or log the model with options={'cuda_version': ...}."))
+        checks.append(
+            Check(
+                name="gpu_requests",
+                status="fail",
+                message="gpu_requests is set but the model was logged without a GPU runtime.",
+                fix="Drop gpu_requests, or log the model with options={'cuda_version': ...}.",
+            )
+        )
     replicas = request.scaling.replicas or 1
     if replicas > pool.max_nodes:
-        checks.append(Check(name="replicas", status="warn",
-                            message=f"{replicas} replicas but {pool.name} has at most {pool.max_nodes} node(s); "
-                                    "extra replicas queue.",
-                            fix="Lower replicas or raise the pool's MAX_NODES."))
+        checks.append(
+            Check(
+                name="replicas",
+                status="warn",
+                message=f"{replicas} replicas but {pool.name} has at most {pool.max_nodes} node(s); "
+                "extra replicas queue.",
+                fix="Lower replicas or raise the pool's MAX_NODES.",
+            )
+        )
     return checks
 
 
 def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> ResolvedInput:
     inp = request.input
     if inp.kind == "table":
-        return ResolvedInput(kind="table", table=facts.relation.source if facts.relation else inp.table,
-                             columns=inp.columns or [], row_count=facts.relation.row_count if facts.relation else None)
+        return ResolvedInput(
+            kind="table",
+            table=facts.relation.source if facts.relation else inp.table,
+            columns=inp.columns or [],
+            row_count=facts.relation.row_count if facts.relation else None,
+        )
     if inp.kind == "rows":
         return ResolvedInput(kind="rows", rows=inp.rows, columns=list(inp.rows[0]), row_count=len(inp.rows))
     paths = [f.path for f in facts.files.files] if facts.files else []
+    origin = {"stage_location": facts.files.location, "pattern": inp.pattern, "limit": inp.limit} \
+        if facts.files else {}
     if inp.kind == "files":
-        return ResolvedInput(kind="files", files=paths, file_column=column, columns=[column], row_count=len(paths))
+        return ResolvedInput(
+            kind="files", files=paths, file_column=column, columns=[column], row_count=len(paths), **origin
+        )
     if inp.table:
-        return ResolvedInput(kind="chat", chat_table=facts.relation.source if facts.relation else inp.table,
-                             table=facts.relation.source if facts.relation else inp.table,
-                             columns=[], row_count=facts.relation.row_count if facts.relation else None)
-    return ResolvedInput(kind="chat", files=paths, columns=["MESSAGES"], row_count=len(paths),
-                         chat_template={"prompt": inp.prompt, "system": inp.system, "media": inp.media})
+        return ResolvedInput(
+            kind="chat",
+            chat_table=facts.relation.source if facts.relation else inp.table,
+            table=facts.relation.source if facts.relation else inp.table,
+            columns=[],
+            row_count=facts.relation.row_count if facts.relation else None,
+        )
+    return ResolvedInput(
+        kind="chat",
+        files=paths,
+        **origin,
+        columns=["MESSAGES"],
+        row_count=len(paths),
+        chat_template={"prompt": inp.prompt, "system": inp.system, "media": inp.media},
+    )
 
 
 def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
     function = facts.function
     column = file_column(request, function)
-    checks: list[Check] = [Check(
-        name="model", status="pass",
-        message=f"{facts.model} version {facts.detail.version}, function {function.name} "
-                f"({function.input_kind} input).")]
+    checks: list[Check] = [
+        Check(
+            name="model",
+            status="pass",
+            message=f"{facts.model} version {facts.detail.version}, function {function.name} "
+            f"({function.input_kind} input).",
+        )
+    ]
     handling: dict[str, str] = dict(request.column_handling or {})
     if request.input.kind in ("files", "chat") or handling:
         file_checks, handling = _check_files(request, facts, column)
         checks += file_checks
     if request.input.kind == "chat" and function.input_kind != "chat":
-        checks.append(Check(name="chat_signature", status="fail",
-                            message=f"{function.name} does not take OpenAI chat messages.",
-                            fix="Use a table, rows or files input for this function."))
+        checks.append(
+            Check(
+                name="chat_signature",
+                status="fail",
+                message=f"{function.name} does not take OpenAI chat messages.",
+                fix="Use a table, rows or files input for this function.",
+            )
+        )
     checks += check_columns(function, _input_columns(request, facts), {c.upper() for c in handling})
     rows = facts.relation.row_count if facts.relation else None
     if rows == 0:
-        checks.append(Check(name="row_count", status="fail", message="The input has no rows.",
-                            fix="Check the table or query."))
+        checks.append(
+            Check(
+                name="row_count",
+                status="fail",
+                message="The input has no rows.",
+                fix="Check the table or query.",
+            )
+        )
+    checks += _check_input_stage(facts)
     checks += _check_params(request, function)
     checks += _check_stage(facts, request)
     checks += _check_pool(facts, request)
     s = request.scaling
     spec = BatchJobSpec(
-        model=facts.model, version=facts.detail.version, function_name=function.name,
-        target_method=function.target_method, input=resolve_input(request, facts, column),
-        output_stage=request.output_stage, compute_pool=facts.pool.name if facts.pool else request.compute_pool,
-        mode=request.mode, job_name=facts.job_name, replicas=s.replicas or 1, num_workers=s.num_workers,
-        max_batch_rows=s.max_batch_rows, cpu_requests=s.cpu_requests, memory_requests=s.memory_requests,
-        gpu_requests=s.gpu_requests, params=request.params, column_handling=handling or None,  # type: ignore[arg-type]
-        engine=request.engine, engine_args=request.engine_args)
+        model=facts.model,
+        version=facts.detail.version,
+        function_name=function.name,
+        target_method=function.target_method,
+        input=resolve_input(request, facts, column),
+        output_stage=request.output_stage,
+        compute_pool=facts.pool.name if facts.pool else request.compute_pool,
+        mode=request.mode,
+        job_name=facts.job_name,
+        replicas=s.replicas or 1,
+        num_workers=s.num_workers,
+        max_batch_rows=s.max_batch_rows,
+        cpu_requests=s.cpu_requests,
+        memory_requests=s.memory_requests,
+        gpu_requests=s.gpu_requests,
+        params=request.params,
+        column_handling=handling or None,
+        engine=request.engine,
+        engine_args=request.engine_args,
+    )
     ok = not any(c.status == "fail" for c in checks)
     return Preflight(checks=checks, spec=spec, summary=summarize(spec, facts, checks), ok=ok)
 
@@ -330,13 +598,19 @@ def _describe_input(spec: BatchJobSpec) -> str:
 def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
     pool = facts.pool
     pool_text = f"{spec.compute_pool} ({pool.instance_family}, {pool.state})" if pool else spec.compute_pool
-    scaling = [f"{spec.replicas} replica(s)", f"workers {spec.num_workers or 'auto'}",
-               f"batch rows {spec.max_batch_rows or 'auto'}"]
+    scaling = [
+        f"{spec.replicas} replica(s)",
+        f"workers {spec.num_workers or 'auto'}",
+        f"batch rows {spec.max_batch_rows or 'auto'}",
+    ]
     for key in ("cpu_requests", "memory_requests", "gpu_requests"):
         if getattr(spec, key):
             scaling.append(f"{key} {getattr(spec, key)}")
-    mode = ("ERROR — refuse a non-empty location (safe default)" if spec.mode == "error"
-            else "OVERWRITE — replace this job's output folder")
+    mode = (
+        "ERROR — refuse a non-empty location (safe default)"
+        if spec.mode == "error"
+        else "OVERWRITE — replace this job's output folder"
+    )
     lines = [
         f"Batch inference job on the {facts.backend} backend:",
         f"  model    {spec.model} version {spec.version}, function {spec.function_name}",

@@ -88,6 +88,27 @@ class BatchJobRequest(BaseModel):
     job_name: str | None = Field(None, description="default: generated")
 
 
+def chat_messages_for_file(
+    path: str, media: str, prompt: str | None, system: str | None
+) -> list[dict[str, Any]]:
+    """One OpenAI message list about one stage file; the job resolves the path (no column_handling).
+
+    Images and videos go in `image_url.url` / `video_url.url`, audio in `input_audio.data` with its
+    `format` taken from the extension — the layout Snowflake's chat (template) jobs document.
+    """
+    part: dict[str, Any]
+    if media == "audio":
+        fmt = path.rsplit(".", 1)[-1].lower()
+        part = {"type": "input_audio", "input_audio": {"data": path, "format": fmt}}
+    else:
+        key = "video_url" if media == "video" else "image_url"
+        part = {"type": key, key: {"url": path}}
+    content = [{"type": "text", "text": prompt}, part] if prompt else [part]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": content})
+    return messages
+
+
 class ResolvedInput(BaseModel):
     """The input a job reads, resolved: a table, inline rows, or a list of stage files."""
 
@@ -96,10 +117,30 @@ class ResolvedInput(BaseModel):
     columns: list[str] = Field(default_factory=list)
     rows: list[dict[str, Any]] | None = None
     files: list[str] | None = Field(None, description="full stage paths, for files/chat inputs")
+    # Where the file list came from, so generated code can list the stage itself instead of carrying
+    # thousands of paths; the job still reads exactly `files`.
+    stage_location: str | None = None
+    pattern: str | None = None
+    limit: int | None = None
     file_column: str | None = None
     chat_template: dict[str, Any] | None = None
     chat_table: str | None = None
     row_count: int | None = None
+
+    def chat_message_rows(self) -> list[str]:
+        """The MESSAGES column of a chat built from a prompt plus files: one JSON message list per file.
+
+        Both backends build the job's input from this, so local and Snowflake jobs see the same rows.
+        """
+        import json
+
+        tpl = self.chat_template or {}
+        return [
+            json.dumps(
+                chat_messages_for_file(f, tpl.get("media", "image"), tpl.get("prompt"), tpl.get("system"))
+            )
+            for f in self.files or []
+        ]
 
 
 class BatchJobSpec(BaseModel):
