@@ -26,6 +26,7 @@ from snowbatch.core.records import (
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.warehouse import WarehouseRunSpec
 
 TableWriteMode = Literal["error", "overwrite", "append"]
 
@@ -53,6 +54,10 @@ class Backend(Protocol):
 
     # --- data ---------------------------------------------------------------------------------
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo: ...
+
+    def describe_query(self, query: str) -> RelationInfo:
+        """The columns of a checked query (`core.warehouse.check_query`), without running it."""
+        ...
 
     # --- stages -------------------------------------------------------------------------------
     def list_stages(self, schema: SchemaName) -> list[StageInfo]: ...
@@ -93,4 +98,19 @@ class Backend(Protocol):
     def save_results_to_table(self, location: StageLocation, table: ObjectName,
                               *, mode: TableWriteMode) -> int:
         """Load a job's Parquet results into a table; returns the rows written."""
+        ...
+
+    # --- warehouse (ModelVersion.run) ---------------------------------------------------------
+    def run_in_warehouse(self, spec: WarehouseRunSpec, *, preview_limit: int,
+                         max_cell_chars: int) -> ResultPreview:
+        """Score the input and return the first rows (input columns + outputs); writes nothing."""
+        ...
+
+    def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
+        """Start writing `spec.output_table` as an asynchronous query job (`kind="warehouse"`).
+
+        The job id is DB.SCHEMA.WAREHOUSE_QUERY_<hex> in the output table's schema; `get_job`,
+        `list_jobs`, `cancel_job` and `job_logs` accept it. The table is written atomically: a failed
+        or cancelled job leaves it as it was.
+        """
         ...

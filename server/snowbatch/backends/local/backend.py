@@ -13,6 +13,7 @@ from snowbatch.backends.local.pools import LocalPools, machine_has_gpu
 from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
+from snowbatch.backends.local.warehouse import LocalWarehouse
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import (
     EnvironmentInfo,
@@ -30,6 +31,7 @@ from snowbatch.core.records import (
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.warehouse import WarehouseRunSpec
 from snowbatch.samples import DATABASE, SCHEMA
 
 
@@ -54,6 +56,7 @@ class LocalBackend:
         self.pools = LocalPools(self.account)
         self.jobs = LocalJobs(self.account, self.tables, self.stages, self.registry, self.pools)
         self.output = LocalOutput(self.account, self.stages, self.tables)
+        self.warehouse = LocalWarehouse(self.account, self.tables, self.registry, self.default_schema())
 
     def environment(self) -> EnvironmentInfo:
         return EnvironmentInfo(backend="local", account="local", user=None, role="LOCAL_OWNER",
@@ -86,6 +89,9 @@ class LocalBackend:
     # data
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self.tables.describe(table, count_rows=count_rows)
+
+    def describe_query(self, query: str) -> RelationInfo:
+        return self.warehouse.describe_query(query)
 
     # stages
     def list_stages(self, schema: SchemaName) -> list[StageInfo]:
@@ -141,3 +147,11 @@ class LocalBackend:
     def save_results_to_table(self, location: StageLocation, table: ObjectName,
                               *, mode: TableWriteMode) -> int:
         return self.output.save(location, table, mode=mode)
+
+    # warehouse
+    def run_in_warehouse(self, spec: WarehouseRunSpec, *, preview_limit: int,
+                         max_cell_chars: int) -> ResultPreview:
+        return self.warehouse.preview(spec, limit=preview_limit, max_cell_chars=max_cell_chars)
+
+    def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
+        return self.jobs.get(ObjectName.parse(self.warehouse.submit(spec), what="job"))

@@ -202,7 +202,8 @@ class LocalJobs:
                 status = "FAILED"
         spec = job["spec"]
         return JobInfo(
-            job_id=job["job_id"], status=status, model=spec["model"], version=spec["version"],
+            job_id=job["job_id"], kind=job.get("kind", "batch"), status=status, model=spec["model"],
+            version=spec["version"],
             function=spec["function_name"], compute_pool=spec["compute_pool"],
             output_location=job["output_location"], created_on=job.get("created_on"),
             started_on=state.get("started_on"), completed_on=state.get("completed_on"),

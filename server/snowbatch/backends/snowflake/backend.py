@@ -16,6 +16,7 @@ from snowbatch.backends.snowflake.registry import RegistryReader
 from snowbatch.backends.snowflake.session import SessionFactory, SessionProvider
 from snowbatch.backends.snowflake.stages import Stages
 from snowbatch.backends.snowflake.tables import Tables
+from snowbatch.backends.snowflake.warehouse import SnowflakeWarehouse, WarehouseLedger
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import (
@@ -34,6 +35,7 @@ from snowbatch.core.records import (
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.warehouse import WarehouseRunSpec
 from snowbatch.settings import Settings
 
 
@@ -49,6 +51,9 @@ class SnowflakeBackend:
         self._pools = Pools(self.sessions)
         self._jobs = Jobs(self.sessions, self._stages, JobLedger(settings.home / "snowflake-jobs.json"))
         self._output = Output(self.sessions, self._stages)
+        self._warehouse = SnowflakeWarehouse(
+            self.sessions, WarehouseLedger(settings.home / "snowflake-warehouse-jobs.json")
+        )
 
     # --- environment -------------------------------------------------------------------------
     def environment(self) -> EnvironmentInfo:
@@ -104,6 +109,9 @@ class SnowflakeBackend:
     # --- data --------------------------------------------------------------------------------
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self._tables.describe_table(self._qualify(table), count_rows=count_rows)
+
+    def describe_query(self, query: str) -> RelationInfo:
+        return self._warehouse.describe_query(query)
 
     # --- stages ------------------------------------------------------------------------------
     def list_stages(self, schema: SchemaName) -> list[StageInfo]:
@@ -182,3 +190,13 @@ class SnowflakeBackend:
         return self._output.save_results_to_table(
             self._qualify_location(location), self._qualify(table), mode=mode
         )
+
+    # --- warehouse (ModelVersion.run) --------------------------------------------------------
+    def run_in_warehouse(
+        self, spec: WarehouseRunSpec, *, preview_limit: int, max_cell_chars: int
+    ) -> ResultPreview:
+        return self._warehouse.preview(spec, limit=preview_limit, max_cell_chars=max_cell_chars)
+
+    def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
+        table = self._qualify(ObjectName.parse(spec.output_table or "", what="table"))
+        return self._warehouse.submit(spec.model_copy(update={"output_table": str(table)}), table)
