@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("snowbatch")
 
-TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "skills")
+TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "warehouse", "skills")
 
 INSTRUCTIONS = """\
 snowbatch runs batch inference on Snowflake Model Registry models: warehouse run() for SQL pipelines, or

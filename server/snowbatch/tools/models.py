@@ -32,7 +32,9 @@ class ModelFunctions(BaseModel):
     runnable_in: list[str]
     needs_gpu: bool
     approach: str = Field(description="suggested approach: warehouse run() or a batch job")
-    warehouse_runnable: bool = Field(False, description="this version can run in a warehouse (run_in_warehouse)")
+    warehouse_runnable: bool = Field(
+        False, description="this version can run in a warehouse (run_in_warehouse)"
+    )
     warehouse: str = Field("", description="how to run it in a warehouse, or what to do instead")
     function_name_needed: bool = Field(description="false when there is one function: omit function=")
     functions: list[FunctionView]
@@ -127,11 +129,16 @@ def register(server: MCPServer, app: App) -> None:
 def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:
     """Whether run_in_warehouse applies to this version, and the way forward when it does not."""
     if "WAREHOUSE" in detail.runnable_in:
-        return {"warehouse_runnable": True,
-                "warehouse": "run_in_warehouse(model, version, function, table= or query=): a preview of a few "
-                             "rows, or output_table= to write a table (approval needed); SQL/dbt/Dynamic Table "
-                             "code via generate_code (sql_model_function, dbt_model, dynamic_table)."}
-    why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {', '.join(detail.runnable_in) or 'SPCS'}"
-    return {"warehouse_runnable": False,
-            "warehouse": f"Not runnable in a warehouse ({why}): run it as a batch job on a compute pool — "
-                         "plan_batch_job, then submit_batch_job."}
+        return {
+            "warehouse_runnable": True,
+            "warehouse": "run_in_warehouse(model, version, function, table= or query=): a preview of a "
+            "few rows, or output_table= to write a table (approval needed); SQL/dbt/Dynamic Table code "
+            "via generate_code (sql_model_function, dbt_model, dynamic_table).",
+        }
+    places = ", ".join(detail.runnable_in) or "SPCS"
+    why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {places}"
+    return {
+        "warehouse_runnable": False,
+        "warehouse": f"Not runnable in a warehouse ({why}): run it as a batch job on a compute pool — "
+        "plan_batch_job, then submit_batch_job.",
+    }
