@@ -1,0 +1,457 @@
+"""The scripted assistant: follows the skills' steps, in their order, through a recording MCP session.
+
+Each method is one skill step and says which. It asks the person (Recorder.stop) exactly where the skill
+has a STOP — conditional STOPs ("if you asked") only when the condition holds — and calls a gated tool
+only the skill's way (Recorder.gated_call: confirmation_required → STOP for a yes → same call + token).
+What it saw is collected in `observed` for grading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from evals.scenario import Scenario
+from evals.session import FlowError, Recorder
+
+TERMINAL = {"DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR", "DELETED"}
+MAX_PLAN_ROUNDS = 3
+
+
+class Ended(Exception):
+    """The person ended the conversation at a STOP (or the flow reached an error with no way on)."""
+
+
+def _split(name: str) -> tuple[str, str]:
+    parts = name.split(".")
+    return parts[0], parts[1]
+
+
+class Assistant:
+    def __init__(self, rec: Recorder, scenario: Scenario) -> None:
+        self.rec = rec
+        self.s = scenario
+        self.facts = dict(scenario.facts)
+        self.observed: dict[str, Any] = {"errors": [], "jobs": []}
+        self.versions: dict[str, Any] = {}
+        self.functions: dict[str, Any] = {}
+
+    # --- helpers ------------------------------------------------------------------------------
+    def error_seen(self, tool: str, text: str, *, check: str | None = None, fix: str = "") -> None:
+        self.observed["errors"].append({"tool": tool, "check": check, "text": text, "fix": fix})
+
+    def ask(self, name: str, shown: str = "") -> Any:
+        answer = self.rec.stop(name, shown)
+        if answer in ("stop", "end", None):
+            self.observed["ended_at"] = name
+            raise Ended(name)
+        return answer
+
+    @property
+    def model(self) -> str:
+        return str(self.facts["model"])
+
+    # --- batch-inference (entry) --------------------------------------------------------------
+    async def run(self) -> dict[str, Any]:
+        with contextlib.suppress(Ended):  # the person ended the conversation at a STOP
+            await self.entry()
+        return self.observed
+
+    async def entry(self) -> None:
+        # Step 1 — Environment
+        env = await self.rec.ok("get_environment")
+        self.observed["environment"] = env.get("environment", {}).get("backend")
+        # Step 2 — the person named a model: look it up first
+        while True:
+            versions = await self.rec.call("list_model_versions", {"model": self.model})
+            if not versions.is_error:
+                break
+            self.error_seen("list_model_versions", versions.text)
+            # batch-inference-jobs Step 1: not found → closest names from the same schema, ask again
+            db, schema = _split(self.model)
+            names = await self.rec.ok("list_models", {"database": db, "schema": schema})
+            shown = versions.text + "\nModels here: " + ", ".join(m["name"] for m in names.get("items", []))
+            self.facts["model"] = self.ask("jobs.model", shown)
+        self.versions = versions.structured or {}
+        self.functions = await self.rec.ok("show_model_functions", {"model": self.model})
+        approach = self.ask("entry.approach", f"Recommendation: {self.functions.get('approach')}")
+        # Step 3 — hand over
+        if approach == "warehouse":
+            await self.warehouse()
+        else:
+            await self.jobs()
+
+    # --- batch-inference-warehouse --------------------------------------------------------------
+    async def warehouse(self) -> None:
+        # Step 1: versions runnable in the warehouse; function
+        runnable = [v for v in self.versions.get("versions", []) if "WAREHOUSE" in v.get("runnable_in", [])]
+        if not runnable:
+            raise FlowError("no version is runnable in the warehouse")
+        version = self.facts.get("version")
+        if len(runnable) > 1 and not version:
+            version = self.ask("warehouse.version", ", ".join(v["version"] for v in runnable))
+        function = self.facts.get("function")
+        if self.functions.get("function_name_needed") and not function:
+            function = self.ask(
+                "warehouse.function", ", ".join(f["name"] for f in self.functions["functions"])
+            )
+        # Step 2: input
+        table = self.facts.get("table") or self.ask("warehouse.input")
+        fit = await self.rec.ok(
+            "describe_input", {"table": table, "model": self.model, "version": version, "function": function}
+        )
+        failing = [c for c in fit.get("fit", []) if c.get("status") == "fail"]
+        if failing:
+            for c in failing:
+                self.error_seen(
+                    "describe_input", c.get("message", ""), check=c.get("name"), fix=c.get("fix", "")
+                )
+            self.ask("warehouse.input_fix", "; ".join(c.get("message", "") for c in failing))
+            return
+        # Step 3: run it now
+        base = {"model": self.model, "version": version, "function": function, "table": table}
+        while True:
+            choice = self.ask("warehouse.run_choice", "1. preview  2. write to a table  3. code only")
+            if choice == "done":
+                return
+            if choice == "preview":
+                preview = await self.rec.ok("run_in_warehouse", {**base, "preview_limit": 10})
+                self.observed["warehouse_preview"] = preview.get("result", preview)
+            elif isinstance(choice, dict) and "table" in choice:
+                # always try a few rows first, then the gated write
+                await self.rec.ok("run_in_warehouse", {**base, "preview_limit": 3})
+                written = await self.rec.gated_call(
+                    "run_in_warehouse", {**base, "output_table": choice["table"]}
+                )
+                job_id = (written.get("result") or {}).get("job_id")
+                if job_id:
+                    await self.wait(job_id)
+                described = await self.rec.ok("describe_input", {"table": choice["table"]})
+                self.observed["table"] = {
+                    "name": choice["table"],
+                    "rows": described.get("row_count"),
+                    "columns": [c["name"] for c in described.get("columns", [])],
+                }
+            elif choice == "code":
+                code = await self.rec.ok(
+                    "generate_code",
+                    {
+                        "template": "warehouse_run_snowpark",
+                        "parameters": {
+                            "model": self.model,
+                            "version": version,
+                            "function_name": function,
+                            "input_table": table,
+                        },
+                    },
+                )
+                self.observed["code"] = bool(code.get("code"))
+
+    # --- batch-inference-jobs -----------------------------------------------------------------
+    async def jobs(self) -> None:
+        # Step 1 — confirm the named model exists
+        db, schema = _split(self.model)
+        await self.rec.ok(
+            "list_models", {"database": db, "schema": schema, "like": self.model.split(".")[-1]}
+        )
+        # Step 2 — version (SPCS-runnable; ask only when several)
+        runnable = [v for v in self.versions.get("versions", []) if "SPCS" in v.get("runnable_in", [])]
+        version = self.facts.get("version")
+        if len(runnable) > 1 and not version:
+            version = self.ask("jobs.version", ", ".join(v["version"] for v in runnable))
+        # Step 3 — function (omit when there is one)
+        function = self.facts.get("function")
+        if self.functions.get("function_name_needed") and not function:
+            function = self.ask("jobs.function", ", ".join(f["name"] for f in self.functions["functions"]))
+        kind = self._input_kind(function)
+        request: dict[str, Any] = {"model": self.model, "version": version, "function": function}
+        # Step 4 — input
+        if kind == "files":
+            await self.files_input(request)
+        elif kind == "chat":
+            await self.chat_input(request)
+        else:
+            await self.tabular_input(request)
+            await self.output_and_pool(request)
+            request["scaling"] = self.facts.get("scaling")  # Step 7 — proposed, no STOP
+            job_id = await self.plan_and_submit(request)
+            if not job_id:
+                return
+            await self.finish(job_id)
+
+    def _input_kind(self, function: str | None) -> str:
+        fns = self.functions.get("functions", [])
+        chosen = next(
+            (f for f in fns if function and f["name"].upper() == function.upper()), fns[0] if fns else {}
+        )
+        return str(chosen.get("input_kind", "tabular"))
+
+    async def tabular_input(self, request: dict[str, Any]) -> None:
+        shown = "What should be scored: a table, inline rows, files, or chat messages?"
+        while True:
+            source = self.ask("jobs.input", shown)
+            request["input"] = source
+            if source.get("kind") != "table":
+                return
+            fit = await self.rec.ok(
+                "describe_input",
+                {
+                    "table": source["table"],
+                    "model": self.model,
+                    "version": request["version"],
+                    "function": request["function"],
+                },
+            )
+            failing = [c for c in fit.get("fit", []) if c.get("status") == "fail"]
+            if not failing:
+                self.observed["input_rows"] = fit.get("row_count")
+                return
+            for c in failing:
+                self.error_seen(
+                    "describe_input", c.get("message", ""), check=c.get("name"), fix=c.get("fix", "")
+                )
+            shown = "The input does not fit: " + "; ".join(
+                f"{c['message']} ({c.get('fix', '')})" for c in failing
+            )
+            self.ask("jobs.input_fix", shown)  # the person's answer: another input, or stop
+            shown = "Which input then?"
+
+    async def output_and_pool(self, request: dict[str, Any], pool_stop: str = "jobs.compute_pool") -> None:
+        # Step 5 — output stage
+        db, schema = _split(self.model)
+        stages = await self.rec.ok("list_stages", {"database": db, "schema": schema})
+        usable = {s.upper() for s in stages.get("usable_for_output", [])}
+        shown = f"Usable SSE stages: {', '.join(sorted(usable)) or 'none'}"
+        while True:
+            answer = self.ask("jobs.output_stage", shown)
+            if isinstance(answer, dict) and "create" in answer:
+                await self.rec.gated_call("create_stage", {"stage": answer["create"]})
+                request["output_stage"] = f"@{answer['create']}/{answer.get('folder', '')}"
+                break
+            stage = str(answer).lstrip("@").split("/")[0].upper()
+            if stage in usable:
+                request["output_stage"] = answer
+                break
+            info: dict[str, Any] = next(
+                (s for s in stages.get("stages", []) if s.get("name", "").upper() == stage), {}
+            )
+            text = (
+                f"{stage} cannot take job output (kind {info.get('kind')}, encryption "
+                f"{info.get('encryption')}); {stages.get('note', '')}"
+            )
+            self.error_seen(
+                "list_stages",
+                text,
+                check="output_stage",
+                fix="pick an SNOWFLAKE_SSE stage or create one with create_stage",
+            )
+            shown = text + " Pick an SSE stage, or shall I create one (create_stage)?"
+        # Step 6 — compute pool
+        advice = await self.rec.ok(
+            "recommend_compute_pool",
+            {"model": self.model, "version": request["version"], "function": request["function"]},
+        )
+        pools = await self.rec.ok("list_compute_pools")
+        answer = self.ask(pool_stop, f"Recommended: {advice.get('pool')} — {advice.get('reason')}")
+        pool_name = answer["pool"] if isinstance(answer, dict) else answer
+        if isinstance(answer, dict):
+            request["engine"] = answer.get("engine")
+            request["engine_args"] = answer.get("engine_args")
+        request["compute_pool"] = pool_name
+        pool = next((p for p in pools.get("pools", []) if p["name"].upper() == str(pool_name).upper()), None)
+        suspended = bool(pool and pool.get("state") == "SUSPENDED" and not pool.get("auto_resume"))
+        offer = f"{pool_name} is SUSPENDED without auto-resume. Resume it?"
+        if suspended and self.ask("jobs.resume_pool", offer) == "yes":
+            await self.rec.gated_call("resume_compute_pool", {"name": pool_name})
+
+    async def plan_and_submit(self, request: dict[str, Any]) -> str | None:
+        """Step 8 — plan, the mandatory checkpoint, submit."""
+        for _ in range(MAX_PLAN_ROUNDS):
+            plan = await self.rec.ok("plan_batch_job", request)
+            if plan.get("ok"):
+                break
+            failing = [c for c in plan.get("checks", []) if c.get("status") == "fail"]
+            for c in failing:
+                self.error_seen(
+                    "plan_batch_job", c.get("message", ""), check=c.get("name"), fix=c.get("fix", "")
+                )
+            change = self.ask(
+                "jobs.plan_fix", "; ".join(f"{c['message']} Fix: {c.get('fix')}" for c in failing)
+            )
+            if isinstance(change, dict) and change.get("resume_pool"):
+                await self.rec.gated_call("resume_compute_pool", {"name": request["compute_pool"]})
+                change = {k: v for k, v in change.items() if k != "resume_pool"}
+            if isinstance(change, dict):
+                request.update(change)
+        else:
+            raise FlowError("the plan still fails after the person's fixes")
+        self.observed["plan_summary"] = plan.get("summary")
+        if self.ask("jobs.plan_approval", str(plan.get("summary"))) != "yes":
+            self.observed["ended_at"] = "jobs.plan_approval"
+            return None
+        submitted = await self.rec.gated_call("submit_batch_job", {"plan_id": plan["plan_id"]})
+        job_id = str((submitted.get("result") or {})["job_id"])
+        self.observed["jobs"].append(job_id)
+        return job_id
+
+    async def wait(self, job_id: str, *, deadline_s: float = 120) -> dict[str, Any]:
+        """Step 9 — bounded waits until a terminal status (the person may ask to cancel meanwhile)."""
+        cancel_after = self.facts.get("interrupt_cancel_after_rows")  # the person asks to cancel mid-run
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            timeout = 2 if cancel_after is not None else 20
+            view = await self.rec.ok("wait_for_job", {"job_id": job_id, "timeout_seconds": timeout})
+            job = view["job"]
+            done_rows = (job.get("progress") or {}).get("rows_done") or 0
+            if job["status"] in TERMINAL:
+                self.observed["job"] = job
+                return dict(job)
+            if cancel_after is not None and done_rows >= int(cancel_after):
+                cancel_after = None
+                # Managing jobs: name the job and what cancelling does, STOP for which job and action
+                shown = (
+                    f"Job {job_id} is {job['status']} ({done_rows} rows done). Cancelling stops it and "
+                    "leaves a partial output."
+                )
+                if self.ask("jobs.manage", shown) == "cancel":
+                    await self.rec.gated_call("cancel_job", {"job_id": job_id})
+        raise FlowError(f"job {job_id} did not finish in {deadline_s:.0f}s")
+
+    async def finish(self, job_id: str, *, results_stop: str = "jobs.results_next") -> None:
+        """Steps 9–11: wait, verify _SUCCESS, report, then the person's choice of next steps."""
+        job = await self.wait(job_id)
+        if job["status"] in ("FAILED", "INTERNAL_ERROR"):
+            logs = await self.rec.ok("get_job_logs", {"job_id": job_id, "tail": 20})
+            self.error_seen(
+                "wait_for_job", f"{job['status']}: {job.get('message')}", fix=str(logs.get("lines"))[:300]
+            )
+        output = await self.rec.ok("inspect_output", {"job_id": job_id})
+        self.observed["output"] = output
+        if output.get("state") != "complete":
+            self.observed["ended_at"] = "partial output"
+            return  # never preview or save a partial output as if complete
+        shown = (
+            f"{job['status']}: {output.get('rows')} rows in {output.get('location')}. "
+            "Preview, save, clean up?"
+        )
+        while True:
+            choice = self.ask(results_stop, shown)
+            if choice == "done":
+                return
+            if choice == "preview":
+                self.observed["preview"] = await self.rec.ok(
+                    "preview_results", {"job_id": job_id, "limit": 5}
+                )
+            elif isinstance(choice, dict) and "save" in choice:
+                saved = await self.rec.gated_call(
+                    "save_results_to_table", {"table": choice["save"], "job_id": job_id}
+                )
+                self.observed["table"] = {
+                    "name": choice["save"],
+                    "rows": (saved.get("result") or {}).get("rows"),
+                }
+            elif choice == "delete":
+                await self.rec.gated_call("delete_job", {"job_id": job_id})
+            shown = "Anything else?"
+
+    # --- batch-inference-files (non-template) ---------------------------------------------------
+    async def files_input(self, request: dict[str, Any]) -> None:
+        # Step 1 — where the files are
+        where = self.ask("files.location", "Which stage folder (and pattern)?")
+        listing = await self.rec.ok(
+            "list_stage_files", {"stage_location": where["stage_location"], "pattern": where.get("pattern")}
+        )
+        self.observed["files_listed"] = listing.get("count")
+        # Step 2 — encoding from the signature (describe_input suggests it); ask only for STRING inputs
+        fit = await self.rec.ok(
+            "describe_input",
+            {
+                "stage_location": where["stage_location"],
+                "pattern": where.get("pattern"),
+                "model": self.model,
+                "version": request["version"],
+                "function": request["function"],
+            },
+        )
+        handling = fit.get("suggested_column_handling") or {}
+        if not handling:
+            raise FlowError("the function has no file input")
+        column, encoding = next(iter(handling.items()))
+        if encoding != "RAW_BYTES":
+            encoding = self.ask("files.encoding", f"{column}: {encoding}?")
+        # Step 3 — signature params
+        params = self.ask(
+            "files.params",
+            "Params and defaults: "
+            + "; ".join(", ".join(f.get("params", [])) for f in self.functions.get("functions", [])),
+        )
+        files = {
+            "kind": "files",
+            "stage_location": where["stage_location"],
+            "pattern": where.get("pattern"),
+            "column": column,
+            "encoding": encoding,
+        }
+        request["params"] = params if isinstance(params, dict) and params else None
+        await self.trial_then_full(request, files, full_stop="files.full_run")
+
+    async def trial_then_full(
+        self,
+        request: dict[str, Any],
+        source: dict[str, Any],
+        *,
+        full_stop: str,
+        pool_stop: str = "jobs.compute_pool",
+        results_stop: str = "jobs.results_next",
+    ) -> None:
+        """Try a few first (files Step 5 / chat Step 5), then the full run into a fresh folder."""
+        request["input"] = {**source, "limit": 3}
+        await self.output_and_pool(request, pool_stop=pool_stop)
+        base = str(request["output_stage"])
+        base = base if base.endswith("/") else base + "/"
+        request["output_stage"] = base + "trial/"
+        job_id = await self.plan_and_submit(request)
+        if not job_id:
+            return
+        job = await self.wait(job_id)
+        await self.rec.ok("inspect_output", {"job_id": job_id})
+        trial = await self.rec.ok("preview_results", {"job_id": job_id, "limit": 3})
+        self.observed["trial_rows"] = len(trial.get("rows", []))
+        if (
+            self.ask(full_stop, f"Trial {job['status']}: {len(trial.get('rows', []))} rows. Run all files?")
+            != "yes"
+        ):
+            return
+        request["input"] = source
+        request["output_stage"] = base + "full/"
+        job_id = await self.plan_and_submit(request)
+        if job_id:
+            await self.finish(job_id, results_stop=results_stop)
+
+    # --- batch-inference-chat (template) --------------------------------------------------------
+    async def chat_input(self, request: dict[str, Any]) -> None:
+        # Step 1 — prompt and files
+        what = self.ask("chat.prompt", "What should the model be asked, about which files?")
+        if what.get("stage_location"):
+            listing = await self.rec.ok(
+                "list_stage_files", {"stage_location": what["stage_location"], "pattern": what.get("pattern")}
+            )
+            self.observed["files_listed"] = listing.get("count")
+        # Step 2 — the messages: the server builds them from a chat input
+        source = {"kind": "chat", **what}
+        # Step 3 — generation settings: params or columns, from the signature
+        fn: dict[str, Any] = next(iter(self.functions.get("functions", [])), {})
+        where = "params" if fn.get("params") else "columns"
+        settings = self.ask(
+            "chat.settings", f"Generation settings go in {where}: {fn.get('params') or fn.get('inputs')}"
+        )
+        request["params"] = settings if where == "params" and isinstance(settings, dict) else None
+        # Step 4 — engine and GPU pool (the pool is confirmed at this STOP); Step 5 — trial, full run
+        await self.trial_then_full(
+            request,
+            source,
+            full_stop="chat.full_run",
+            pool_stop="chat.engine_pool",
+            results_stop="chat.results_next",
+        )

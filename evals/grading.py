@@ -1,0 +1,271 @@
+"""Grading a transcript against its scenario. Everything is read from the transcript (tool calls and
+their outputs, checkpoints, confirmations), so a scripted run and a real model's run are graded alike;
+only the ground-truth comparison also reads the local account's files."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.scenario import ErrorSeen, Scenario
+from evals.transcript import Call, Transcript
+
+
+@dataclass
+class Verdict:
+    name: str
+    passed: bool
+    evidence: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _last(calls: list[Call], tool: str, pred: Any = None) -> Call | None:
+    for c in reversed(calls):
+        if c.tool == tool and not c.is_error and (pred is None or pred(c)):
+            return c
+    return None
+
+
+def observed(t: Transcript) -> dict[str, Any]:
+    """What the flow achieved, from its tool outputs."""
+    calls = t.calls
+    out: dict[str, Any] = {}
+    submits = [c for c in calls if c.tool == "submit_batch_job" and c.status == "done"]
+    out["jobs_submitted"] = len(submits)
+    waited = _last(calls, "wait_for_job") or _last(calls, "get_job_status")
+    if waited and waited.structured:
+        out["job"] = waited.structured.get("job")
+    inspected = _last(calls, "inspect_output")
+    if inspected:
+        out["output"] = inspected.structured
+    preview = _last(calls, "preview_results")
+    if preview:
+        out["preview"] = preview.structured
+    wh_preview = _last(calls, "run_in_warehouse", lambda c: not c.args.get("output_table"))
+    if wh_preview and wh_preview.structured:
+        out["warehouse_preview"] = wh_preview.structured.get("result")
+    saved = _last(calls, "save_results_to_table", lambda c: c.status == "done")
+    if saved and saved.structured:
+        out["table"] = dict(saved.structured.get("result") or {})
+    written = _last(
+        calls, "run_in_warehouse", lambda c: c.status == "done" and bool(c.args.get("output_table"))
+    )
+    if written:
+        table = str(written.args["output_table"])
+        described = _last(
+            calls, "describe_input", lambda c: str(c.args.get("table", "")).upper() == table.upper()
+        )
+        out["table"] = {
+            "table": table,
+            "rows": (described.structured or {}).get("row_count") if described else None,
+            "columns": [c["name"] for c in (described.structured or {}).get("columns", [])]
+            if described
+            else None,
+        }
+    return out
+
+
+def error_found(t: Transcript, want: ErrorSeen) -> tuple[bool, str]:
+    """Whether a call to want.tool answered with this error (a ToolError, a failing check, or a listing
+    that shows the problem) and its next step."""
+    for c in t.calls:
+        if c.tool != want.tool:
+            continue
+        text = c.text
+        if want.check:
+            s = c.structured or {}
+            checks = [
+                ck
+                for ck in (s.get("checks") or s.get("fit") or [])
+                if ck.get("name") == want.check and ck.get("status") == "fail"
+            ]
+            if not checks and not c.is_error:
+                continue
+            if checks:
+                text = " ".join(f"{ck.get('message')} {ck.get('fix')}" for ck in checks)
+        needles = [*want.contains, *want.next_step_contains]
+        if all(n.lower() in text.lower() for n in needles):
+            return True, f"{c.tool}: {text[:240]}"
+    return False, f"no {want.tool} output contains {want.contains + want.next_step_contains}"
+
+
+def grade_transcript(s: Scenario, t: Transcript, *, exact_checkpoints: bool = True) -> list[Verdict]:
+    """The checks that need only the transcript: checkpoints, confirmations, the gate, errors seen."""
+    v: list[Verdict] = []
+    got = t.checkpoints
+    want = s.expect.checkpoints
+    if exact_checkpoints:
+        v.append(
+            Verdict("checkpoints", got == want, f"hit {got}" + ("" if got == want else f"; expected {want}"))
+        )
+    else:
+        it = iter(got)
+        ok = all(any(w == g for g in it) for w in want)
+        v.append(Verdict("checkpoints", ok, f"hit {got}; expected in order {want}"))
+    conf = t.confirmations
+    v.append(
+        Verdict(
+            "confirmations",
+            conf == s.expect.confirmations,
+            f"confirmation_required from {conf}; expected {s.expect.confirmations}",
+        )
+    )
+    problems = t.violations()
+    v.append(
+        Verdict(
+            "gate", not problems, "; ".join(problems) or "no gated tool ran without an approved confirmation"
+        )
+    )
+    called = {c.tool for c in t.calls}
+    bad = sorted(called & set(s.expect.never_called))
+    if s.expect.never_called:
+        v.append(
+            Verdict("never_called", not bad, f"called {bad}" if bad else f"none of {s.expect.never_called}")
+        )
+    for want_err in s.expect.outcome.errors_seen:
+        ok, evidence = error_found(t, want_err)
+        v.append(
+            Verdict(f"error:{want_err.tool}{':' + want_err.check if want_err.check else ''}", ok, evidence)
+        )
+    return v
+
+
+def grade_outcome(s: Scenario, t: Transcript, home: Path | None) -> list[Verdict]:
+    from evals import groundtruth
+
+    o = s.expect.outcome
+    got = observed(t)
+    v: list[Verdict] = []
+    job = got.get("job") or {}
+    output = got.get("output") or {}
+    if o.status:
+        v.append(
+            Verdict(
+                "job_status", job.get("status") == o.status, f"job {job.get('job_id')}: {job.get('status')}"
+            )
+        )
+    if o.output_state:
+        v.append(
+            Verdict(
+                "output_state",
+                output.get("state") == o.output_state,
+                f"{output.get('state')} (_SUCCESS {output.get('success_marker')})",
+            )
+        )
+    if o.kind == "error":
+        v.append(Verdict("no_job", got["jobs_submitted"] == 0, f"{got['jobs_submitted']} job(s) submitted"))
+    if o.kind == "cancelled":
+        v.append(
+            Verdict(
+                "no_preview_of_partial",
+                "preview" not in got,
+                "partial output was not previewed" if "preview" not in got else "previewed a partial output",
+            )
+        )
+    if o.rows is not None:
+        if o.kind == "table" or (o.table and o.kind != "results"):
+            rows = (got.get("table") or {}).get("rows")
+        elif "warehouse_preview" in got and not output:
+            rows = len((got["warehouse_preview"] or {}).get("rows", []))
+        else:
+            rows = output.get("rows")
+        v.append(Verdict("rows", rows == o.rows, f"{rows} rows; expected {o.rows}"))
+    if o.parts is not None:
+        parts = [f for f in output.get("files", []) if str(f.get("path", "")).endswith(".parquet")]
+        v.append(Verdict("parts", len(parts) == o.parts, f"{len(parts)} Parquet parts; expected {o.parts}"))
+    if o.columns is not None:
+        cols = (got.get("preview") or got.get("warehouse_preview") or {}).get("columns")
+        if cols is None and got.get("table"):
+            cols = got["table"].get("columns")
+        v.append(
+            Verdict(
+                "columns",
+                cols == o.columns,
+                f"{cols}" + ("" if cols == o.columns else f"; expected {o.columns}"),
+            )
+        )
+    if o.table:
+        name = str((got.get("table") or {}).get("table", ""))
+        v.append(Verdict("table", name.upper() == o.table.upper(), f"results in table {name or '(none)'}"))
+    gt = o.ground_truth
+    if gt and home is not None:
+        v.extend(_ground_truth(s, got, home))
+    elif gt:
+        v.append(Verdict("ground_truth", False, "no local account to compare against"))
+    _ = groundtruth
+    return v
+
+
+def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]:
+    from evals import groundtruth
+
+    gt = s.expect.outcome.ground_truth
+    assert gt is not None
+    location = (got.get("output") or {}).get("location")
+    if not location:
+        return [Verdict("ground_truth", False, "no output location to read")]
+    actual = groundtruth.read_output(home, location)
+    if gt.kind == "tabular":
+        assert gt.model and gt.method and gt.table_rows
+        expected = groundtruth.tabular_expected(home, gt.model, gt.version, gt.method, gt.table_rows)
+        problems = groundtruth.compare_tabular(actual, expected, gt.key)
+        return [
+            Verdict(
+                "ground_truth",
+                not problems,
+                "; ".join(problems)
+                or f"{len(expected)} rows × {len(expected.columns) - 1} outputs "
+                f"equal the packaged model's {gt.method} (native object)",
+            )
+        ]
+    if gt.kind == "files":
+        return [_files_truth(actual, home, s)]
+    return [_chat_truth(actual, gt.contains)]
+
+
+def _files_truth(actual: Any, home: Path, s: Scenario) -> Verdict:
+    from evals import groundtruth
+
+    where = s.person.get("files.location") or {}
+    expected = groundtruth.files_expected(home, where.get("stage_location", ""), where.get("pattern"))
+    text_rows = [" ".join(str(x) for x in row) for row in actual.astype(str).itertuples(index=False)]
+    problems = []
+    for name, facts in expected.items():
+        row = next((r for r in text_rows if name in r), None)
+        if row is None:
+            problems.append(f"no result row for {name}")
+        elif str(facts["bytes"]) not in row or facts["sha256"] not in row:
+            problems.append(
+                f"{name}: size {facts['bytes']} / sha256 {facts['sha256'][:12]}… not in {row[:160]}"
+            )
+    if len(actual) != len(expected):
+        problems.append(f"{len(actual)} result rows for {len(expected)} files")
+    return Verdict(
+        "ground_truth",
+        not problems,
+        "; ".join(problems)
+        or f"{len(expected)} files: each result row carries the file's true size and SHA-256",
+    )
+
+
+def _chat_truth(actual: Any, contains: dict[str, str]) -> Verdict:
+    text_rows = [" ".join(str(x) for x in row) for row in actual.astype(str).itertuples(index=False)]
+    problems = []
+    for name, needle in contains.items():
+        row = next((r for r in text_rows if name in r), None)
+        if row is None:
+            problems.append(f"no answer row for {name}")
+        elif needle.lower() not in row.lower():
+            problems.append(f"{name}: answer lacks {needle!r}: {row[:200]}")
+    return Verdict(
+        "ground_truth",
+        not problems,
+        "; ".join(problems) or f"answers name the right content for {', '.join(contains)}",
+    )
+
+
+def grade(s: Scenario, t: Transcript, home: Path | None, *, exact_checkpoints: bool = True) -> list[Verdict]:
+    return grade_transcript(s, t, exact_checkpoints=exact_checkpoints) + grade_outcome(s, t, home)

@@ -1,0 +1,121 @@
+"""The eval grading on recorded transcripts (evals/recorded/, from real scripted runs): what passes,
+and that each kind of broken flow is caught — a gated tool run without an approved confirmation, a
+missing STOP, a confirmation the server never asked for. Also the real-LLM harness's grading and its
+"skipped, never passed" behaviour without an API key."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from evals.grading import grade_transcript, observed
+from evals.llm_harness import Person, grade_llm
+from evals.llm_harness import main as harness_main
+from evals.scenario import load_scenarios
+from evals.transcript import Transcript
+
+RECORDED = Path(__file__).resolve().parents[2] / "evals" / "recorded"
+SCENARIOS = {s.id: s for s in load_scenarios()}
+
+
+def recorded(name: str) -> Transcript:
+    return Transcript.from_json(json.loads((RECORDED / f"{name}.json").read_text()))
+
+
+def failing(verdicts: list) -> dict[str, str]:
+    return {v.name: v.evidence for v in verdicts if not v.passed}
+
+
+def test_every_scenario_file_loads_and_covers_every_route() -> None:
+    assert len(SCENARIOS) >= 12
+    routes = {s.route for s in SCENARIOS.values()}
+    assert routes == {"warehouse-preview", "warehouse-table", "job-tabular", "job-files", "job-chat"}
+    for s in SCENARIOS.values():
+        assert s.skills[0] == "batch-inference"
+        confirms = [c.split(":", 1)[1] for c in s.expect.checkpoints if c.startswith("confirm:")]
+        assert confirms == s.expect.confirmations, s.id  # every confirmation is shown and stopped at
+
+
+@pytest.mark.parametrize("name", ["job-tabular-basic", "bad-cancel-mid-run"])
+def test_recorded_transcripts_pass(name: str) -> None:
+    assert failing(grade_transcript(SCENARIOS[name], recorded(name))) == {}
+
+
+def test_gated_call_without_the_persons_yes_is_a_violation() -> None:
+    t = recorded("job-tabular-basic")
+    t.events = [e for e in t.events if not (e.kind == "answer" and e.name == "confirm:submit_batch_job")]
+    bad = failing(grade_transcript(SCENARIOS["job-tabular-basic"], t))
+    assert "before the person approved" in bad["gate"]
+
+
+def test_gated_call_that_never_asked_is_a_violation() -> None:
+    """A server that skipped the gate (e.g. auto_approve left on) is caught from the transcript alone."""
+    t = recorded("job-tabular-basic")
+    t.events = [
+        e
+        for e in t.events
+        if not (
+            e.kind == "call"
+            and e.name == "submit_batch_job"
+            and e.call
+            and e.call.status == "confirmation_required"
+        )
+        and e.kind != "confirmation"
+    ]
+    for e in t.events:
+        if e.call and e.call.tool == "submit_batch_job":
+            e.call.args.pop("confirmation_token", None)
+    bad = failing(grade_transcript(SCENARIOS["job-tabular-basic"], t))
+    assert "without any confirmation" in bad["gate"]
+    assert "confirmations" in bad
+
+
+def test_missing_stop_fails_the_checkpoints() -> None:
+    t = recorded("job-tabular-basic")
+    t.events = [e for e in t.events if not (e.kind == "checkpoint" and e.name == "jobs.plan_approval")]
+    assert "checkpoints" in failing(grade_transcript(SCENARIOS["job-tabular-basic"], t))
+
+
+def test_observed_reads_the_outcome_from_tool_outputs() -> None:
+    got = observed(recorded("bad-cancel-mid-run"))
+    assert got["job"]["status"] == "CANCELLED"
+    assert got["output"]["state"] == "partial" and got["output"]["success_marker"] is False
+    assert "preview" not in got
+
+
+def test_llm_grading_counts_stops_instead_of_names() -> None:
+    s = SCENARIOS["job-tabular-basic"]
+    t = recorded("job-tabular-basic")
+    for i, e in enumerate(x for x in t.events if x.kind == "checkpoint"):
+        e.name = f"stop:{i + 1}"  # a model does not name its stops
+    verdicts = {v.name: v for v in grade_llm(s, t, None)}
+    assert verdicts["stops"].passed and verdicts["gate"].passed
+    assert not verdicts["ground_truth"].passed  # no account: never passed by default
+    few = copy.deepcopy(t)
+    few.events = [e for e in few.events if e.kind != "checkpoint"]
+    assert not {v.name: v for v in grade_llm(s, few, None)}["stops"].passed
+
+
+def test_simulated_person_briefs_once_then_approves_only_what_the_scenario_approves() -> None:
+    person = Person(SCENARIOS["bad-not-approved"])
+    first, yes = person.reply("Which table?", None)
+    assert "jobs.input" in first and not yes
+    said, yes = person.reply("Shall I submit this plan for approval?", None)
+    assert said != "Yes, approved." and not yes  # this person never approves
+    person = Person(SCENARIOS["job-tabular-basic"])
+    person.reply("Which table?", None)
+    said, yes = person.reply("Summary … confirm?", "submit_batch_job")
+    assert said == "Yes, approved." and yes
+
+
+def test_harness_without_a_key_is_skipped_never_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert harness_main(["--report-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith("skipped: no API key")
+    report = json.loads((tmp_path / "llm_report.json").read_text())
+    assert report["status"] == "skipped" and report["status"] != "passed"
