@@ -45,6 +45,7 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
         )
         if inp.limit and facts.files.count > inp.limit:
             facts.files = facts.files.model_copy(update={"count": len(facts.files.files)})
+        facts.input_stage = backend.describe_stage(location.stage)  # files are read in place: SSE?
     output = StageLocation.parse(request.output_stage).qualified(db, sc).as_directory()
     try:
         facts.stage = backend.describe_stage(output.stage)
@@ -74,13 +75,21 @@ def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str
     pre = run_preflight(request, facts)
     from snowbatch.core.codegen import render_for_spec
 
-    rendered = render_for_spec(pre.spec, snowml_version)
+    try:
+        rendered = render_for_spec(pre.spec, snowml_version)
+    except SnowbatchError:
+        if pre.ok:
+            raise
+        # A blocked plan (e.g. no files matched) may have nothing to render; its checks say why.
+        code, code_version = None, None
+    else:
+        code, code_version = rendered.code, rendered.target_version
     return Plan(
         plan_id=plan_id_for(pre.spec),
         spec=pre.spec,
         checks=pre.checks,
         summary=pre.summary,
         ok=pre.ok,
-        code=rendered.code,
-        code_version=rendered.target_version,
+        code=code,
+        code_version=code_version,
     )

@@ -11,6 +11,10 @@ import mimetypes
 from collections.abc import Callable
 from typing import Any
 
+from snowbatch.core.requests import chat_messages_for_file
+
+__all__ = ["apply_column_handling", "chat_messages_for_file", "encode_file", "resolve_chat_messages"]
+
 ReadFile = Callable[[str], bytes]
 
 _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "ogg": "audio/ogg"}
@@ -49,8 +53,11 @@ def _resolve_part(part: dict[str, Any], read_file: ReadFile) -> dict[str, Any]:
     audio = part.get("input_audio")
     if isinstance(audio, dict) and str(audio.get("data", "")).startswith("@"):
         path = str(audio["data"])
-        part["input_audio"] = {**audio, "data": encode_file(path, read_file(path), "BASE64"),
-                               "format": audio.get("format") or path.rsplit(".", 1)[-1].lower()}
+        part["input_audio"] = {
+            **audio,
+            "data": encode_file(path, read_file(path), "BASE64"),
+            "format": audio.get("format") or path.rsplit(".", 1)[-1].lower(),
+        }
     return part
 
 
@@ -64,21 +71,3 @@ def resolve_chat_messages(messages: Any, read_file: ReadFile) -> list[dict[str, 
             message = {**message, "content": [_resolve_part(p, read_file) for p in content]}
         out.append(message)
     return out
-
-
-def chat_messages_for_file(path: str, media: str, prompt: str | None, system: str | None) -> list[dict[str, Any]]:
-    """One OpenAI message list asking about one file (the stage path is resolved by the job)."""
-    if media == "audio":
-        part: dict[str, Any] = {"type": "input_audio",
-                                "input_audio": {"data": path, "format": path.rsplit(".", 1)[-1].lower()}}
-    else:
-        key = "video_url" if media == "video" else "image_url"
-        part = {"type": key, key: {"url": path}}
-    content = [part]
-    if prompt:
-        content = [{"type": "text", "text": prompt}, part]
-    messages: list[dict[str, Any]] = []
-    if system:
-        messages.append({"role": "system", "content": system})
-    messages.append({"role": "user", "content": content})
-    return messages

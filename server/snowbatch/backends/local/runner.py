@@ -61,7 +61,9 @@ def _prepare(frame: Any, job: dict[str, Any]) -> Any:
         data[column] = apply_column_handling(list(data[column]), encoding, _read_stage_file)
     inputs = job["input_names"]
     if job.get("chat_column"):
-        col = job["chat_column"]
+        # The signature says `messages`; the column is MESSAGES (Snowflake upper-cases unquoted names).
+        wanted = str(job["chat_column"]).upper()
+        col = next((c for c in data.columns if str(c).upper() == wanted), job["chat_column"])
         data[col] = [resolve_chat_messages(m, _read_stage_file) for m in data[col]]
     renamed = {c: c for c in data.columns}
     for name in inputs:  # a signature input may match a column case-insensitively (MESSAGES/messages)
