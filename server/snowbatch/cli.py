@@ -58,16 +58,24 @@ def demo(
     home: HomeOpt = None,
     rows: Annotated[int, typer.Option(min=100, help="rows in the sample table")] = 100_000,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="approve the job without asking")] = False,
+    files: Annotated[bool, typer.Option(
+        "--files", help="the files and chat flows instead: audio transcribed, text embedded, images "
+                        "described by a demo chat model")] = False,
 ) -> None:
     """Seed a fresh local account and run the whole batch job flow through a real MCP client."""
     import sys
 
     from snowbatch.demo import DemoFailed, run_demo
 
-    target = home or (_settings().home / "demo")
+    target = home or (_settings().home / ("demo-files" if files else "demo"))
     approve = True if (yes or not sys.stdin.isatty()) else None
     try:
-        result = run_demo(target, rows=rows, approve=approve)
+        if files:
+            from snowbatch.demo_files import run_files_demo
+
+            result = run_files_demo(target, approve=approve)
+        else:
+            result = run_demo(target, rows=rows, approve=approve)
     except DemoFailed as exc:
         err.print(f"[red]Demo failed:[/] {exc}")
         raise typer.Exit(1) from exc
