@@ -17,7 +17,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,18 +41,79 @@ def new_job_name() -> str:
     return f"BATCH_INFERENCE_{uuid.uuid4().hex[:20].upper()}"
 
 
-def _pid_alive(pid: int) -> bool:
+def _pid_alive(pid: int, started: str | None = None) -> bool:
+    """Whether `pid` is a live process — and the same one, when its start time was recorded.
+
+    A finished child that nobody reaped yet is a zombie: not alive. After a reboot or a long time the
+    pid may belong to another process; the recorded start time tells them apart (Linux; elsewhere the
+    pid alone is trusted).
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:  # a finished child that nobody reaped yet is a zombie: not alive
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (OSError, IndexError):
+    stat = _proc_stat(pid)
+    if stat is None:
         return True
+    if stat[0] == "Z":
+        return False
+    return started is None or stat[19] == started
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None off Linux."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def process_start_time(pid: int) -> str | None:
+    """An opaque start stamp of a live process (clock ticks since boot, Linux), to detect pid reuse."""
+    stat = _proc_stat(pid)
+    return stat[19] if stat and len(stat) > 19 else None
+
+
+def boot_id() -> str | None:
+    """This boot of the machine (Linux), so process facts from an earlier boot are never acted on."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any live (non-zombie) process remains in the process group `pgid`."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _proc_stat(int(entry.name))
+        if stat and len(stat) > 2 and stat[2] == str(pgid) and stat[0] != "Z":
+            return True
+    return False
+
+
+def stop_group(pgid: int, *, grace_seconds: float) -> None:
+    """SIGTERM the whole group, then SIGKILL whatever is left after the grace period; returns once no
+    process of the group remains (or a last short wait ran out)."""
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if group_alive(pgid):
+        _signal_group(pgid, signal.SIGKILL)
+        deadline = time.monotonic() + 5.0
+        while group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 class LocalJobs:
@@ -128,19 +190,26 @@ class LocalJobs:
         pool = self.pools.acquire_for_job(Identifier.parse(spec.compute_pool, allow_quoted=False))
         job_id = str(ObjectName(Identifier(spec.job_name), model.schema, model.database))
         files = JobFiles(self.account.job_dir(spec.job_name))
-        if files.dir.exists():
+        files.dir.parent.mkdir(parents=True, exist_ok=True)
+        try:  # creating the folder claims the name: of two submissions with one name, one gets it
+            files.dir.mkdir()
+        except FileExistsError:
             raise Conflict(f"A job named {spec.job_name} already exists.",
-                           "Choose another job_name, or delete the old job first.")
-        output_dir = self._claim_output(spec)
-        batch_rows = spec.max_batch_rows or DEFAULT_BATCH_ROWS[spec.input.kind]
+                           "Choose another job_name, or delete the old job first.") from None
         try:
-            files.dir.mkdir(parents=True)
+            output_dir = self._claim_output(spec)
+        except BaseException:
+            shutil.rmtree(files.dir, ignore_errors=True)
+            raise
+        batch_rows = spec.max_batch_rows or DEFAULT_BATCH_ROWS[spec.input.kind]
+        try:  # from here on, a failure removes exactly what this submission created
             rows = self._snapshot_input(spec, files, batch_rows)
             detail = self.registry.version_detail(model, Identifier.parse(spec.version))
             function = next(f for f in detail.functions if f.name == spec.function_name)
             workers = spec.num_workers or self.pools.local_workers(pool)
             job = {
-                "job_id": job_id, "job_name": spec.job_name, "spec": spec.model_dump(mode="json"),
+                "job_id": job_id, "kind": "batch", "job_name": spec.job_name,
+                "spec": spec.model_dump(mode="json"),
                 "home": str(self.account.home), "model_path": str(version_path),
                 "input_file": str(files.input_file), "output_dir": str(output_dir),
                 "output_location": spec.job_output_location, "workers": workers, "row_count": rows,
@@ -149,8 +218,9 @@ class LocalJobs:
                 if function.input_kind == "chat" else None,
                 "created_on": now_iso(),
             }
-            files.write_job(job)
+            # state first: job.json is what makes the job visible, and then it always has a state
             files.update_state(status="PENDING", rows_total=rows, rows_done=0)
+            files.write_job(job)
             self._start_runner(files)
         except BaseException:
             shutil.rmtree(files.dir, ignore_errors=True)
@@ -169,7 +239,8 @@ class LocalJobs:
             start_new_session=True, close_fds=True,
         )
         log.close()
-        files.update_state(pid=proc.pid, pgid=proc.pid)
+        files.update_state(pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid),
+                           boot_id=boot_id())
         # Reap the child when it ends so it never lingers as a zombie that looks alive.
         threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
 
@@ -181,100 +252,187 @@ class LocalJobs:
                            "list_jobs shows recent jobs and their ids.")
         return files
 
+    def _settle(self, files: JobFiles, state: dict[str, Any]) -> dict[str, Any]:
+        """The state as it really is: a job whose process is gone without a final status is FAILED.
+
+        This is what makes status restart-safe: nothing but the files and the process table is
+        consulted, so any server (this one, a restarted one, the CLI) reaches the same answer.
+        """
+        if state.get("status", "PENDING") in TERMINAL_STATUSES:
+            return state
+        pid = state.get("pid")
+        if pid is None:
+            age = time.time() - files.job_file.stat().st_mtime
+            if age < START_GRACE_SECONDS:
+                return state  # being started right now
+            return files.transition(
+                ACTIVE, status="FAILED", completed_on=now_iso(),
+                message="The job's process never started (the server that submitted it stopped first). "
+                        "Nothing ran; submit it again.") or files.read_state()
+        if _pid_alive(int(pid), state.get("pid_start")):
+            return state
+        state = files.read_state()  # the runner may have finished between the two reads
+        if state.get("status", "PENDING") not in ACTIVE:
+            return state
+        if state.get("status") == "CANCELLING":  # a cancel was under way when its caller stopped
+            self._discard_unfinished(files)
+            return files.transition(ACTIVE, status="CANCELLED", completed_on=now_iso(),
+                                    message="cancelled on request") or files.read_state()
+        pgid = int(state.get("pgid") or pid)
+        if _leftovers_are_ours(state, int(pid)) and group_alive(pgid):
+            stop_group(pgid, grace_seconds=0)  # its workers outlived it: stop them writing more parts
+        self._discard_unfinished(files)
+        message = (f"The job's process (pid {pid}) ended without finishing: it was killed or crashed. "
+                   "Output is partial (no _SUCCESS); see get_job_logs.")
+        settled = files.transition(ACTIVE, status="FAILED", completed_on=now_iso(), message=message)
+        if settled is None:  # another reader settled it first
+            return files.read_state()
+        with suppress(OSError), files.log_file.open("a") as log:  # so the log says how it ended
+            log.write(f"{now_iso()} ERROR {message}\n")
+        return settled
+
     def _info(self, files: JobFiles) -> JobInfo:
         try:
             job = files.read_job()
-            state = files.read_state()
+            state = self._settle(files, files.read_state())
         except (OSError, ValueError) as exc:
             return JobInfo(job_id=files.dir.name, status="INTERNAL_ERROR",
                            message=f"The job record is unreadable ({type(exc).__name__}); it was corrupted "
                                    "or written by another tool. Delete it with delete_job.")
-        status = state.get("status", "PENDING")
-        if status not in TERMINAL_STATUSES and state.get("pid") and not _pid_alive(int(state["pid"])):
-            # Re-read: the runner may have finished between the two reads.
-            state = files.read_state()
-            status = state.get("status", "PENDING")
-            if status not in TERMINAL_STATUSES:
-                state = files.update_state(
-                    status="FAILED", completed_on=now_iso(),
-                    message=f"The job's process (pid {state['pid']}) ended without finishing: it was "
-                            "killed or crashed. Output is partial (no _SUCCESS); see get_job_logs.")
-                status = "FAILED"
-        spec = job["spec"]
+        spec = job.get("spec") or {}
         return JobInfo(
-            job_id=job["job_id"], kind=job.get("kind", "batch"), status=status, model=spec["model"],
-            version=spec["version"],
-            function=spec["function_name"], compute_pool=spec["compute_pool"],
-            output_location=job["output_location"], created_on=job.get("created_on"),
-            started_on=state.get("started_on"), completed_on=state.get("completed_on"),
-            message=state.get("message"),
+            job_id=job["job_id"], kind=job.get("kind", "batch"), status=state.get("status", "PENDING"),
+            model=spec.get("model"), version=spec.get("version"), function=spec.get("function_name"),
+            compute_pool=spec.get("compute_pool"), output_location=job.get("output_location"),
+            created_on=job.get("created_on"), started_on=state.get("started_on"),
+            completed_on=state.get("completed_on"), message=state.get("message"),
             progress=JobProgress(rows_done=state.get("rows_done"), rows_total=state.get("rows_total")))
 
     def get(self, job_id: ObjectName) -> JobInfo:
         return self._info(self._files_for(job_id))
 
-    def list(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
+    def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
+        """Every job in the account (batch and warehouse), newest first.
+
+        The cursor is the sort key of the last job shown, so jobs submitted between two pages do not
+        shift the next page (no job is shown twice or skipped).
+        """
         root = self.account.jobs_dir
-        dirs = [d for d in root.iterdir() if d.is_dir()] if root.is_dir() else []
-
-        def created(d: Path) -> float:
-            try:
-                return (d / "job.json").stat().st_mtime
-            except OSError:
-                return 0.0
-
-        dirs.sort(key=created, reverse=True)
-        start = int(cursor) if cursor and cursor.isdigit() else 0
-        chunk = dirs[start:start + limit]
-        items = [self._info(JobFiles(d)) for d in chunk]
-        nxt = str(start + limit) if start + limit < len(dirs) else None
-        return Page(items=items, next_cursor=nxt, total=len(dirs))
+        keyed: list[tuple[str, str, JobFiles]] = []
+        for d in root.iterdir() if root.is_dir() else []:
+            files = JobFiles(d)
+            if not files.job_file.is_file():
+                continue  # being submitted (or a submission that failed): not a job yet
+            keyed.append((_created_key(files), d.name, files))
+        keyed.sort(key=lambda k: (k[0], k[1]), reverse=True)
+        total = len(keyed)
+        after = _parse_cursor(cursor)
+        if after is not None:
+            keyed = [k for k in keyed if (k[0], k[1]) < after]
+        chunk = keyed[:limit]
+        items = [self._info(files) for _, _, files in chunk]
+        nxt = f"{chunk[-1][0]}|{chunk[-1][1]}" if len(keyed) > limit else None
+        return Page(items=items, next_cursor=nxt, total=total)
 
     def logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
+        """`tail` lines ending `offset` lines before the end of the log; next_offset reaches further back."""
         files = self._files_for(job_id)
         lines = files.log_file.read_text(errors="replace").splitlines() if files.log_file.exists() else []
         end = max(0, len(lines) - offset)
         start = max(0, end - tail)
-        return LogChunk(job_id=str(job_id), lines=[ln[:500] for ln in lines[start:end]],
+        return LogChunk(job_id=str(job_id), lines=[_cut(ln) for ln in lines[start:end]],
                         next_offset=offset + (end - start) if start > 0 else None, truncated=start > 0)
 
     # --- control ------------------------------------------------------------------------------
     def cancel(self, job_id: ObjectName, *, grace_seconds: float = 5.0) -> JobInfo:
+        """Stop the job's whole process group (runner and workers); no _SUCCESS is left behind.
+
+        A job that finished on its own before the signal landed stays DONE.
+        """
         files = self._files_for(job_id)
         info = self._info(files)
         if info.is_terminal:
             raise InvalidRequest(f"Job {job_id} is already {info.status}; there is nothing to cancel.",
                                  "Use inspect_output to see what it wrote, or delete_job to remove it.")
-        state = files.update_state(status="CANCELLING")
+        state = files.transition(ACTIVE, status="CANCELLING")
+        if state is None:  # it finished on its own a moment ago
+            return self.cancel(job_id, grace_seconds=grace_seconds)
         pgid = int(state.get("pgid") or state.get("pid") or 0)
         if pgid:
-            _signal_group(pgid, signal.SIGTERM)
-            deadline = time.monotonic() + grace_seconds
-            while _pid_alive(pgid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _pid_alive(pgid):
-                _signal_group(pgid, signal.SIGKILL)
-        job = files.read_job()
-        out = Path(job["output_dir"])
-        for tmp in out.glob(".data_*.tmp"):
-            tmp.unlink(missing_ok=True)
-        (out / "_SUCCESS").unlink(missing_ok=True)
+            stop_group(pgid, grace_seconds=grace_seconds)
+        if files.read_state().get("status") == "DONE":  # it completed before the signal landed
+            return self._info(files)
+        self._discard_unfinished(files)
         files.update_state(status="CANCELLED", completed_on=now_iso(), message="cancelled on request")
         return self._info(files)
+
+    def _discard_unfinished(self, files: JobFiles) -> None:
+        """After a job stopped early: no half-written part and no _SUCCESS (the output is partial)."""
+        out = Path(files.read_job().get("output_dir", files.dir / "output"))
+        for tmp in out.glob(".data_*.tmp"):
+            tmp.unlink(missing_ok=True)
+        if files.read_job().get("kind", "batch") == "batch":
+            (out / "_SUCCESS").unlink(missing_ok=True)
 
     def delete(self, job_id: ObjectName) -> JobInfo:
         files = self._files_for(job_id)
         info = self._info(files)
-        if not info.is_terminal and info.status != "INTERNAL_ERROR":
-            raise InvalidRequest(f"Job {job_id} is {info.status}.", "Cancel it first (cancel_job), then delete.")
+        if not info.is_terminal:
+            raise InvalidRequest(f"Job {job_id} is {info.status}; a running job cannot be deleted.",
+                                 "Cancel it first (cancel_job), or wait for it to finish, then delete.")
         shutil.rmtree(files.dir)
-        return info.model_copy(update={"status": "DELETED",
-                                       "message": "job record removed; its output on the stage is kept"})
+        kept = "its output on the stage is kept" if info.kind == "batch" else "its table is kept"
+        return info.model_copy(update={"status": "DELETED", "message": f"job record removed; {kept}"})
+
+
+def _leftovers_are_ours(state: dict[str, Any], pid: int) -> bool:
+    """Whether processes still in a dead runner's group can only be that job's workers: same boot,
+    and the runner's pid is free (while any process is in a group, its id is never given to a new
+    process, so the group cannot be someone else's)."""
+    if state.get("boot_id") is None or state.get("boot_id") != boot_id():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    stat = _proc_stat(pid)  # an unreaped zombie has ended too
+    return stat is not None and stat[0] == "Z"
+
+
+ACTIVE = ("PENDING", "RUNNING", "CANCELLING")  # statuses a job moves on from
+START_GRACE_SECONDS = 60.0  # a job without a process this long after submit will never start
+MAX_LOG_LINE = 500
+
+
+def _cut(line: str) -> str:
+    if len(line) <= MAX_LOG_LINE:
+        return line
+    return line[:MAX_LOG_LINE] + f"…(+{len(line) - MAX_LOG_LINE} chars)"
+
+
+def _created_key(files: JobFiles) -> str:
+    """A job's creation time as a sortable key: job.json's created_on (UTC ISO), else its mtime."""
+    try:
+        created = files.read_job().get("created_on")
+        if created:
+            return str(datetime.fromisoformat(created).astimezone(timezone.utc).isoformat())
+    except (OSError, ValueError):
+        pass
+    return datetime.fromtimestamp(files.job_file.stat().st_mtime, timezone.utc).isoformat()
+
+
+def _parse_cursor(cursor: str | None) -> tuple[str, str] | None:
+    if not cursor:
+        return None
+    key, sep, name = cursor.rpartition("|")
+    if not sep or not key:
+        raise InvalidRequest("This cursor is not one list_jobs returned.",
+                             "Call list_jobs without cursor to start from the newest job.")
+    return key, name
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-

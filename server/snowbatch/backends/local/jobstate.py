@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+from collections.abc import Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,16 @@ class JobFiles:
         return read_json(self.state_file)
 
     def update_state(self, **changes: Any) -> dict[str, Any]:
+        state, _ = self._update(None, changes)
+        return state
+
+    def transition(self, when: Collection[str], **changes: Any) -> dict[str, Any] | None:
+        """Apply `changes` only if the status is one of `when` (checked under the lock); the new state,
+        or None when the status had already moved on (e.g. the runner finished first)."""
+        state, applied = self._update(when, changes)
+        return state if applied else None
+
+    def _update(self, when: Collection[str] | None, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         self.dir.mkdir(parents=True, exist_ok=True)
         with (self.dir / ".state.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -56,6 +67,8 @@ class JobFiles:
                 state = read_json(self.state_file) if self.state_file.exists() else {}
             except (json.JSONDecodeError, OSError):
                 state = {}
+            if when is not None and state.get("status", "PENDING") not in when:
+                return state, False
             state.update(changes)
             write_json_atomic(self.state_file, state)
-            return state
+            return state, True
