@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from snowbatch.core.records import OutputFile, OutputInfo
+from snowbatch.core.records import JobInfo, OutputFile, OutputInfo
 
 SUCCESS = "_SUCCESS"
 
@@ -26,6 +26,26 @@ def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
         advice = "Nothing has been written here yet. Check the job's status and its output_location."
     return OutputInfo(location=location, files=files[:50], total_bytes=sum(f.size for f in files), rows=rows,
                       success_marker=marker, state=state, advice=advice)
+
+
+def advise_for_job(info: OutputInfo, job: JobInfo) -> OutputInfo:
+    """The output judged together with its job's status: partial output says why and what to do."""
+    if info.state == "complete":
+        return info
+    rows = f"{info.rows:,}" if info.rows is not None else "some"
+    what = "no result files" if info.state == "empty" else f"{rows} rows"
+    if job.status in ("PENDING", "RUNNING", "CANCELLING"):
+        advice = (f"Job {job.job_id} is {job.status}: {what} so far, and no _SUCCESS until it finishes. "
+                  "Call wait_for_job, then inspect_output again.")
+    elif job.status == "DONE":
+        advice = (f"Job {job.job_id} reports DONE but {info.location} has no _SUCCESS: the folder was "
+                  "changed after the job. Do not treat these files as complete; run the job again.")
+    else:
+        reason = f" ({job.message})" if job.message else ""
+        advice = (f"Job {job.job_id} ended {job.status}{reason}. What is here ({what}) is partial output "
+                  "(no _SUCCESS): never use it as a full result. For complete results, plan and submit the "
+                  "job again (it writes a new job folder); get_job_logs shows what happened.")
+    return info.model_copy(update={"advice": advice})
 
 
 def preview_cell(value: Any, max_chars: int) -> tuple[Any, bool]:

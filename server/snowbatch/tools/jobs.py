@@ -10,9 +10,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
+from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.plans import Plan
 from snowbatch.core.preflight import Check
-from snowbatch.core.records import JobInfo, LogChunk, Page
+from snowbatch.core.records import JobInfo, LogChunk, OutputInfo, Page, ResultPreview
 from snowbatch.core.requests import BatchJobRequest, FileEncoding, InputSource, SaveMode, Scaling
 from snowbatch.tools._common import (
     CREATES,
@@ -41,8 +42,21 @@ class PlanView(BaseModel):
     next_step: str
 
 
+class OutputCheck(BaseModel):
+    """The verification of a finished job's output, without the per-file list (inspect_output has it)."""
+
+    location: str
+    state: str = Field(description="complete (_SUCCESS present), partial (files, no _SUCCESS) or empty")
+    success_marker: bool
+    rows: int | None = None
+    parts: int = Field(description="Parquet files")
+    total_bytes: int
+
+
 class JobView(BaseModel):
     job: JobInfo
+    output: OutputCheck | None = Field(None, description="when DONE: the output verified (_SUCCESS, rows)")
+    preview: ResultPreview | None = Field(None, description="when DONE and complete: the first rows")
     next_step: str
 
 
@@ -140,23 +154,32 @@ def register(server: MCPServer, app: App) -> None:
     @server.tool(title="Wait for job", annotations=READ_ONLY)
     @tool_errors
     async def wait_for_job(
-        job_id: str, ctx: Context[Any], timeout_seconds: Annotated[int, Field(ge=1, le=MAX_WAIT_SECONDS)] = 30
+        job_id: str,
+        ctx: Context[Any],
+        timeout_seconds: Annotated[int, Field(ge=1, le=MAX_WAIT_SECONDS)] = 30,
+        preview_rows: Annotated[int, Field(ge=0, le=20)] = 5,
     ) -> JobView:
         """Wait up to timeout_seconds (default 30, at most 55, so the call never hits a client time-out)
         for a job to finish, sending progress notifications (rows done of total). Returns the current
-        status either way: if still running, call again."""
+        status either way: if still running, call again. When the job is DONE it also verifies the
+        output (output: _SUCCESS present, rows, parts) and, if complete, previews its first
+        preview_rows rows, so no separate inspect_output/preview_results call is needed."""
         name = _qualified_job(app, job_id)
         deadline = time.monotonic() + timeout_seconds
         delay = 0.25
+        sent: float | None = None  # MCP: each progress notification must report more than the last
         while True:
             job = await anyio.to_thread.run_sync(lambda: _get(app, name))
-            prog = job.progress
-            if prog and prog.rows_total:
+            rows = float(job.progress.rows_done or 0) if job.progress else 0.0
+            total = job.progress.rows_total if job.progress else None
+            if sent is None or rows > sent:
+                of = f" of {total:,}" if total else ""
                 await ctx.report_progress(
-                    float(prog.rows_done or 0),
-                    float(prog.rows_total),
-                    message=f"{job.status}: {prog.rows_done or 0:,} of {prog.rows_total:,} rows",
+                    rows, float(total) if total else None, message=f"{job.status}: {rows:,.0f}{of} rows"
                 )
+                sent = rows
+            if job.status == "DONE":
+                return await anyio.to_thread.run_sync(_verified_view, app, job, preview_rows)
             if job.is_terminal or time.monotonic() >= deadline:
                 return JobView(job=job, next_step=next_step_for(job))
             await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
@@ -231,11 +254,7 @@ def register(server: MCPServer, app: App) -> None:
         )
 
     def describe_cancel(job_id: str) -> str:
-        job = _get(app, job_name(job_id))
-        return (
-            f"Cancel job {job.job_id} ({job.status}) on pool {job.compute_pool}. It stops at once; "
-            f"no _SUCCESS is written, parts already in {job.output_location} stay (partial)."
-        )
+        return cancel_summary(_get(app, job_name(job_id)))
 
     @server.tool(title="Cancel job", annotations=DESTRUCTIVE)
     @tool_errors
@@ -261,11 +280,7 @@ def register(server: MCPServer, app: App) -> None:
         return done(f"Job {job.job_id} is {job.status}.", job=job.model_dump(mode="json"))
 
     def describe_delete(job_id: str) -> str:
-        job = _get(app, job_name(job_id))
-        return (
-            f"Delete job {job.job_id} ({job.status}): its record and logs are removed; its output in "
-            f"{job.output_location} is kept."
-        )
+        return delete_summary(_get(app, job_name(job_id)))
 
     @server.tool(title="Delete job", annotations=DESTRUCTIVE)
     @tool_errors
@@ -289,6 +304,93 @@ def register(server: MCPServer, app: App) -> None:
             return stop
         job = app.backend.delete_job(job_name(job_id))
         return done(f"Job {job.job_id} deleted.", job=job.model_dump(mode="json"))
+
+
+def cancel_summary(job: JobInfo) -> str:
+    """What cancelling `job` does, for the person to approve (cancel_job's gate, `snowbatch jobs cancel`).
+
+    Refuses a finished job before any token is issued: there is nothing to approve."""
+    if job.is_terminal:
+        raise InvalidRequest(
+            f"Job {job.job_id} is already {job.status}; there is nothing to cancel.",
+            "Use inspect_output to see what it wrote, or delete_job to remove its record.",
+        )
+    prog = job.progress
+    done_rows = ""
+    if prog and prog.rows_total:
+        done_rows = f", {prog.rows_done or 0:,} of {prog.rows_total:,} rows done"
+    if job.kind == "warehouse":
+        return (
+            f"Cancel warehouse job {job.job_id} ({job.status}{done_rows}). It stops at once and its "
+            f"write to {job.output_location} is rolled back: the table stays as it was."
+        )
+    return (
+        f"Cancel job {job.job_id} ({job.status}{done_rows}) on pool {job.compute_pool}. It stops at once "
+        f"with all its processes; no _SUCCESS is written, and parts already in {job.output_location} "
+        "stay as partial output."
+    )
+
+
+def delete_summary(job: JobInfo) -> str:
+    """What deleting `job` does; refuses a job that is still running."""
+    if not job.is_terminal:
+        raise InvalidRequest(
+            f"Job {job.job_id} is {job.status}; a running job cannot be deleted.",
+            "Cancel it first (cancel_job), or wait for it to finish (wait_for_job), then delete it.",
+        )
+    kept = (
+        f"its output in {job.output_location} is kept"
+        if job.kind == "batch"
+        else f"the table {job.output_location} is kept"
+    )
+    return f"Delete job {job.job_id} ({job.status}): its record and logs are removed; {kept}."
+
+
+def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
+    """A DONE job with its output checked (and previewed when complete): the facts the assistant would
+    otherwise fetch with inspect_output and preview_results, in the same call. If the output cannot be
+    read, the plain view says to call inspect_output."""
+    from snowbatch.core.errors import SnowbatchError
+    from snowbatch.tools._common import stage_location
+
+    if not job.output_location:
+        return JobView(job=job, next_step=next_step_for(job))
+    try:
+        where = stage_location(app, job.output_location)
+        info: OutputInfo = app.backend.inspect_output(where)
+        check = OutputCheck(
+            location=info.location,
+            state=info.state,
+            success_marker=info.success_marker,
+            rows=info.rows,
+            parts=sum(1 for f in info.files if f.path.endswith(".parquet")),
+            total_bytes=info.total_bytes,
+        )
+        if check.state != "complete":
+            return JobView(
+                job=job,
+                output=check,
+                next_step=(
+                    f"The job says DONE but its output is {check.state} (no _SUCCESS): do not treat it as "
+                    "a full result. Call get_job_logs, and inspect_output for the files."
+                ),
+            )
+        preview = None
+        if preview_rows:
+            preview = app.backend.preview_results(where, limit=preview_rows, max_cell_chars=200)
+            check.rows = check.rows if check.rows is not None else preview.total_rows
+    except SnowbatchError:
+        return JobView(job=job, next_step=next_step_for(job))
+    rows = f"{check.rows:,} rows" if check.rows is not None else "rows"
+    return JobView(
+        job=job,
+        output=check,
+        preview=preview,
+        next_step=(
+            f"Output verified: _SUCCESS present, {rows} in {check.parts} Parquet part(s). Show the preview; "
+            "offer save_results_to_table (preview_results shows more rows)."
+        ),
+    )
 
 
 def _plan(app: App, plan_id: str) -> Plan:

@@ -31,6 +31,12 @@ def register(server: MCPServer, app: App) -> None:
             )
         if job_id is not None:
             job = app.backend.get_job(object_name(app, job_id, "job"))
+            if job.kind == "warehouse":
+                raise InvalidRequest(
+                    f"Job {job.job_id} is a warehouse run: its result is the table {job.output_location}, "
+                    "not files on a stage.",
+                    "Follow it with get_job_status; once DONE, read the table (describe_input shows it).",
+                )
             if not job.output_location:
                 raise InvalidRequest(f"Job {job.job_id} has no output location.", "Pass location= instead.")
             return stage_location(app, job.output_location)
@@ -40,8 +46,14 @@ def register(server: MCPServer, app: App) -> None:
     @tool_errors
     def inspect_output(job_id: str | None = None, location: str | None = None) -> OutputInfo:
         """Files, bytes and rows (from Parquet metadata) of a job's output, and whether _SUCCESS is there:
-        state complete, partial (files but no _SUCCESS: never treat as a full result) or empty."""
-        return app.backend.inspect_output(location_of(job_id, location))
+        state complete, partial (files but no _SUCCESS: never treat as a full result) or empty. With
+        job_id, the advice for partial output says why it is partial and what to do."""
+        info = app.backend.inspect_output(location_of(job_id, location))
+        if job_id is not None:
+            from snowbatch.core.output import advise_for_job
+
+            info = advise_for_job(info, app.backend.get_job(object_name(app, job_id, "job")))
+        return info
 
     @server.tool(title="Preview results", annotations=READ_ONLY)
     @tool_errors

@@ -1,0 +1,45 @@
+"""Judging a job's output together with its status: partial output says why and what to do."""
+
+from __future__ import annotations
+
+import pytest
+
+from snowbatch.core.output import advise_for_job, assess_output
+from snowbatch.core.records import JobInfo, OutputFile
+
+LOC = "@ML.PUBLIC.OUT/runs/JOB_1/"
+PART = OutputFile(path=f"{LOC}data_000000.parquet", size=100, rows=7)
+SUCCESS = OutputFile(path=f"{LOC}_SUCCESS", size=0)
+
+
+def job(status: str, message: str | None = None) -> JobInfo:
+    return JobInfo(job_id="ML.PUBLIC.JOB_1", status=status, message=message)  # type: ignore[arg-type]
+
+
+def test_complete_output_needs_no_advice_whatever_the_job_says() -> None:
+    info = assess_output(LOC, [PART, SUCCESS])
+    assert info.state == "complete" and info.rows == 7
+    assert advise_for_job(info, job("DONE")).advice is None
+
+
+@pytest.mark.parametrize("status", ["PENDING", "RUNNING", "CANCELLING"])
+def test_partial_output_of_an_unfinished_job_says_to_wait(status: str) -> None:
+    advice = advise_for_job(assess_output(LOC, [PART]), job(status)).advice or ""
+    assert f"is {status}" in advice and "7 rows so far" in advice and "wait_for_job" in advice
+
+
+@pytest.mark.parametrize("status", ["FAILED", "CANCELLED", "INTERNAL_ERROR"])
+def test_partial_output_of_a_stopped_job_says_why_and_never_to_use_it(status: str) -> None:
+    advice = advise_for_job(assess_output(LOC, [PART]), job(status, "killed")).advice or ""
+    assert f"ended {status} (killed)" in advice and "7 rows" in advice
+    assert "never use it as a full result" in advice and "submit the job again" in advice
+
+
+def test_a_done_job_without_success_marker_is_not_complete() -> None:
+    info = advise_for_job(assess_output(LOC, [PART]), job("DONE"))
+    assert info.state == "partial" and "no _SUCCESS" in (info.advice or "")
+
+
+def test_empty_output_of_a_failed_job_says_there_are_no_files() -> None:
+    advice = advise_for_job(assess_output(LOC, []), job("FAILED")).advice or ""
+    assert "no result files" in advice
