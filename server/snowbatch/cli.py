@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
+from snowbatch.cli_jobs import jobs_app
 from snowbatch.core.errors import SnowbatchError
 from snowbatch.settings import Settings
 
@@ -18,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Batch inference on the Snowflake Model Registry, for AI assistants and people.")
 local_app = typer.Typer(no_args_is_help=True, help="Manage the embedded local account.")
 app.add_typer(local_app, name="local")
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 err = Console(stderr=True)
 

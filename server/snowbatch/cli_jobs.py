@@ -1,0 +1,261 @@
+"""`snowbatch jobs …`: follow and control batch (and warehouse) jobs from a terminal.
+
+The same facts the MCP tools give an assistant, for a person: `list`, `status`, `wait` (a progress bar,
+bounded by --timeout), `logs` (a tail, with the command for older lines) and `cancel` (says what it will
+do and asks first). Works on either backend through `snowbatch.server.make_backend`.
+
+Exit codes: 0 done / ok; 1 the job ended without success, or the person said no; 2 a problem (with the
+next step printed); 3 `wait` ran out of time while the job is still going.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from snowbatch.core.errors import SnowbatchError
+from snowbatch.settings import Settings
+
+if TYPE_CHECKING:
+    from snowbatch.backends.base import Backend
+    from snowbatch.core.names import ObjectName
+    from snowbatch.core.records import JobInfo
+
+T = TypeVar("T")
+
+jobs_app = typer.Typer(
+    no_args_is_help=True, help="Follow and control batch jobs: list, status, wait, logs, cancel."
+)
+console = Console()
+err = Console(stderr=True)
+
+EXIT_ENDED_BADLY = 1
+EXIT_PROBLEM = 2
+EXIT_STILL_RUNNING = 3
+WIDE_TABLE = 150  # columns a terminal needs for the jobs table with full ids and locations
+
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="local account folder (SNOWBATCH_HOME)")]  # noqa: UP045
+BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto, local or snowflake")]  # noqa: UP045
+ConnectionOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--connection", help="connections.toml connection name"),
+]
+JobArg = Annotated[str, typer.Argument(help="job id (DB.SCHEMA.NAME, or NAME in the default schema)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
+def _backend(home: Path | None, backend: str | None, connection: str | None) -> Backend:
+    from snowbatch.server import make_backend
+
+    overrides: dict[str, Any] = {"home": home, "backend": backend, "connection_name": connection}
+    return make_backend(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a backend call; an anticipated failure prints the problem and the next step (exit 2)."""
+    try:
+        return action()
+    except SnowbatchError as exc:
+        err.print(f"[red]{exc.problem}[/]\nNext step: {exc.next_step}")
+        raise typer.Exit(EXIT_PROBLEM) from None
+
+
+def _job_name(backend: Backend, text: str) -> ObjectName:
+    from snowbatch.core.names import ObjectName
+
+    schema = backend.default_schema()
+    db, sc = (schema.database, schema.schema) if schema else (None, None)
+    return ObjectName.parse(text, what="job").qualified(db, sc)
+
+
+def _progress_text(job: JobInfo) -> str:
+    prog = job.progress
+    if prog is None or prog.rows_done is None:
+        return ""
+    if prog.rows_total:
+        return f"{prog.rows_done:,}/{prog.rows_total:,} rows"
+    return f"{prog.rows_done:,} rows"
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+@jobs_app.command("list")
+def list_jobs(
+    limit: Annotated[int, typer.Option(min=1, max=100, help="jobs per page")] = 20,
+    cursor: Annotated[Optional[str], typer.Option(help="next_cursor of the previous page")] = None,  # noqa: UP045
+    as_json: JsonOpt = False,
+    home: HomeOpt = None,
+    backend: BackendOpt = None,
+    connection: ConnectionOpt = None,
+) -> None:
+    """Recent jobs, newest first (batch jobs and warehouse query jobs)."""
+    b = _backend(home, backend, connection)
+    page = _run(lambda: b.list_jobs(limit=limit, cursor=cursor))
+    if as_json:
+        console.print_json(page.model_dump_json(exclude_none=True))
+        return
+    if not page.items:
+        console.print("No jobs yet.")
+        return
+    rows = [
+        (j.job_id, j.kind, j.status, _progress_text(j), _when(j.created_on), j.output_location or "")
+        for j in page.items
+    ]
+    if console.is_terminal and console.width >= WIDE_TABLE:
+        table = Table()
+        # ids and locations are what a person copies into the next command: never cut them short
+        table.add_column("job", no_wrap=True, min_width=max(len(r[0]) for r in rows))
+        for column in ("kind", "status", "progress", "created"):
+            table.add_column(column)
+        table.add_column("output", overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:  # piped or narrow: one whole line per job, never cut short (also for grep; or use --json)
+        for row in rows:
+            console.print("  ".join(x for x in row if x), soft_wrap=True, markup=False, highlight=False)
+    if page.next_cursor:
+        console.print(
+            f"More: snowbatch jobs list --limit {limit} --cursor '{page.next_cursor}'", soft_wrap=True
+        )
+
+
+@jobs_app.command("status")
+def status(
+    job_id: JobArg,
+    as_json: JsonOpt = False,
+    home: HomeOpt = None,
+    backend: BackendOpt = None,
+    connection: ConnectionOpt = None,
+) -> None:
+    """A job's status, progress, timestamps, output location and the next step."""
+    b = _backend(home, backend, connection)
+    job = _run(lambda: b.get_job(_job_name(b, job_id)))
+    if as_json:
+        console.print_json(job.model_dump_json(exclude_none=True))
+        return
+    _print_job(job)
+
+
+def _print_job(job: JobInfo) -> None:
+    from snowbatch.tools.jobs import next_step_for
+
+    colour = {"DONE": "green", "FAILED": "red", "INTERNAL_ERROR": "red", "CANCELLED": "yellow"}.get(
+        job.status, "cyan"
+    )
+    console.print(f"{job.job_id}  [bold {colour}]{job.status}[/]  {_progress_text(job)}")
+    facts = [
+        ("model", " ".join(x for x in (job.model, job.version, job.function) if x)),
+        ("pool", job.compute_pool),
+        ("output", job.output_location),
+        ("created", _when(job.created_on)),
+        ("started", _when(job.started_on)),
+        ("completed", _when(job.completed_on)),
+        ("message", job.message),
+    ]
+    for label, value in facts:
+        if value:
+            console.print(f"  {label:<9} {value}", soft_wrap=True, markup=False, highlight=False)
+    console.print(f"  next      {next_step_for(job)}", soft_wrap=True, markup=False, highlight=False)
+
+
+@jobs_app.command("wait")
+def wait(
+    job_id: JobArg,
+    timeout: Annotated[float, typer.Option(min=0.1, help="give up waiting after this many seconds")] = 600.0,
+    home: HomeOpt = None,
+    backend: BackendOpt = None,
+    connection: ConnectionOpt = None,
+) -> None:
+    """Wait for a job with a progress bar (rows done of total), at most --timeout seconds.
+
+    Exits 0 when it is DONE, 1 when it ended otherwise, 3 when it is still going at the timeout.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    b = _backend(home, backend, connection)
+    name = _run(lambda: _job_name(b, job_id))
+    deadline = time.monotonic() + timeout
+    delay = 0.2
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[rows]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(str(name), total=None, rows="")
+        while True:
+            job = _run(lambda: b.get_job(name))
+            prog = job.progress
+            bar.update(
+                task,
+                description=f"{job.job_id} {job.status}",
+                rows=_progress_text(job),
+                completed=(prog.rows_done or 0) if prog else 0,
+                total=(prog.rows_total or None) if prog else None,
+            )
+            if job.is_terminal or time.monotonic() >= deadline:
+                break
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 2.0)
+    if not job.is_terminal:
+        console.print(
+            f"Still {job.status} after {timeout:g}s. Wait again: snowbatch jobs wait {job.job_id}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_STILL_RUNNING)
+    _print_job(job)
+    if job.status != "DONE":
+        raise typer.Exit(EXIT_ENDED_BADLY)
+
+
+@jobs_app.command("logs")
+def logs(
+    job_id: JobArg,
+    tail: Annotated[int, typer.Option(min=1, max=500, help="lines to show")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="skip this many of the newest lines")] = 0,
+    home: HomeOpt = None,
+    backend: BackendOpt = None,
+    connection: ConnectionOpt = None,
+) -> None:
+    """The last lines of a job's log; prints the command for older lines when there are more."""
+    b = _backend(home, backend, connection)
+    chunk = _run(lambda: b.job_logs(_job_name(b, job_id), tail=tail, offset=offset))
+    for line in chunk.lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if not chunk.lines:
+        console.print("(no log lines)")
+    if chunk.truncated and chunk.next_offset is not None:
+        more = f"snowbatch jobs logs {chunk.job_id} --tail {tail} --offset {chunk.next_offset}"
+        console.print(f"Older lines: {more}", soft_wrap=True)
+
+
+@jobs_app.command("cancel")
+def cancel(
+    job_id: JobArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+    home: HomeOpt = None,
+    backend: BackendOpt = None,
+    connection: ConnectionOpt = None,
+) -> None:
+    """Cancel a running job: says exactly what will happen, asks, then stops it."""
+    from snowbatch.tools.jobs import cancel_summary
+
+    b = _backend(home, backend, connection)
+    name = _run(lambda: _job_name(b, job_id))
+    job = _run(lambda: b.get_job(name))
+    console.print(_run(lambda: cancel_summary(job)), soft_wrap=True, markup=False, highlight=False)
+    if not yes and not typer.confirm("Cancel this job?", default=False):
+        console.print("Not cancelled; nothing was changed.")
+        raise typer.Exit(EXIT_ENDED_BADLY)
+    job = _run(lambda: b.cancel_job(name))
+    _print_job(job)
