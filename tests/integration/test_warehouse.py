@@ -153,6 +153,25 @@ async def test_a_gated_write_without_approval_writes_nothing(local_home: Path) -
     assert job_dirs(local_home) == []
 
 
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_with_elicitation_only_the_write_is_asked_about(local_home: Path, mode: str) -> None:
+    import mcp.types as types
+
+    asked: list[str] = []
+
+    async def no(ctx: Any, params: Any) -> types.ElicitResult:
+        asked.append(params.message)
+        return types.ElicitResult(action="decline")
+
+    base = {"model": CHURN, "function": "PREDICT", "table": "ML.PUBLIC.CUSTOMERS"}
+    async with Client(server(local_home), mode=mode, elicitation_callback=no) as client:
+        preview = await call(client, "run_in_warehouse", {**base, "preview_limit": 1})
+        assert asked == [] and len(preview["result"]["rows"]) == 1
+        declined = await call_error(client, "run_in_warehouse", {**base, "output_table": "ML.PUBLIC.ASKED"})
+    assert len(asked) == 1 and "ML.PUBLIC.ASKED" in asked[0] and "declined" in declined
+    assert job_dirs(local_home) == [] and not table_exists(local_home, "ML.PUBLIC.ASKED")
+
+
 async def test_a_query_with_a_column_mismatch_is_reported_before_running(local_home: Path) -> None:
     base = {"model": CHURN, "function": "PREDICT", "output_table": "ML.PUBLIC.OUT"}
     async with Client(server(local_home)) as client:
