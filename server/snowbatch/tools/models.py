@@ -27,6 +27,9 @@ class FunctionView(BaseModel):
 class ModelFunctions(BaseModel):
     model: str
     version: str
+    versions: list[str] | None = Field(
+        None, description="all versions when none was asked for (this shows the default); several: ask which"
+    )
     model_type: str | None
     task: str | None
     runnable_in: list[str]
@@ -102,9 +105,13 @@ def register(server: MCPServer, app: App) -> None:
     @tool_errors
     def show_model_functions(model: str, version: str | None = None) -> ModelFunctions:
         """Functions of a model version (default: the default version) with signatures, the input kind
-        (tabular / files / chat), which flow applies, and whether it can run in a warehouse."""
+        (tabular / files / chat), which flow applies, and whether it can run in a warehouse. Without
+        version it also lists the model's versions, so one call answers "which version, which function"."""
         name = object_name(app, model, "model")
         detail = app.backend.version_detail(name, Identifier.parse(version) if version else None)
+        # One call instead of list_model_versions + show_model_functions when the person named only the
+        # model (the usual case); with a version given, nothing more is fetched.
+        versions = None if version else [v.version for v in app.backend.list_model_versions(name)]
         kinds = {f.input_kind for f in detail.functions}
         if "WAREHOUSE" not in detail.runnable_in:
             approach = "batch job (run_batch): this version cannot run in a warehouse"
@@ -115,6 +122,7 @@ def register(server: MCPServer, app: App) -> None:
         return ModelFunctions(
             model=str(name),
             version=detail.version,
+            versions=versions,
             model_type=detail.model_type,
             task=detail.task,
             runnable_in=detail.runnable_in,
