@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from snowbatch.app import App
 from snowbatch.core.records import StageInfo
@@ -22,10 +22,25 @@ from snowbatch.tools._common import (
 
 
 class StageList(BaseModel):
-    schema_: str
+    schema_: str = Field(alias="schema")
     stages: list[StageInfo]
     usable_for_output: list[str]
+    not_usable: dict[str, str] = Field(description="stage -> why batch output cannot go there")
     note: str
+
+    model_config = {"populate_by_name": True}
+
+
+def unusable_reason(stage: StageInfo) -> str | None:
+    if stage.kind == "EXTERNAL":
+        return "external stage: batch output must go to an internal stage"
+    if stage.encryption == "SNOWFLAKE_FULL":
+        return (
+            "client-side encryption (SNOWFLAKE_FULL) cannot be changed: create an SSE stage with create_stage"
+        )
+    if stage.encryption == "UNKNOWN":
+        return "encryption could not be determined: prefer a stage created with create_stage"
+    return None
 
 
 def register(server: MCPServer, app: App) -> None:
@@ -35,13 +50,16 @@ def register(server: MCPServer, app: App) -> None:
         """Stages in a schema with kind and encryption. Batch output needs an internal SNOWFLAKE_SSE stage."""
         sc = schema_name(app, database, schema)
         stages = app.backend.list_stages(sc)
-        usable = [s.name for s in stages if s.kind == "INTERNAL" and s.encryption == "SNOWFLAKE_SSE"]
+        reasons = {s.name: r for s in stages if (r := unusable_reason(s))}
+        usable = [s.name for s in stages if s.name not in reasons]
         note = (
             "Use one of usable_for_output."
             if usable
             else "No SSE stage here: create one with create_stage (needs approval)."
         )
-        return StageList(schema_=str(sc), stages=stages, usable_for_output=usable, note=note)
+        return StageList(
+            schema_=str(sc), stages=stages, usable_for_output=usable, not_usable=reasons, note=note
+        )
 
     if app.settings.read_only:
         return

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from snowbatch.backends.local.account import LocalAccount
-from snowbatch.core.errors import Conflict, NotFound, did_you_mean
+from snowbatch.core.errors import BackendFailure, Conflict, NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
 from snowbatch.core.records import ColumnInfo, RelationInfo
 
@@ -70,7 +70,7 @@ class LocalTables:
                 "Check the name, or load data with `snowbatch local load-table`.",
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = _connect_waiting_for_lock(duckdb, path, database)
         try:
             yield con
         finally:
@@ -126,12 +126,33 @@ class LocalTables:
         assert table.database is not None
         cols = ", ".join(Identifier(c).sql for c in columns) if columns else "*"
         target.parent.mkdir(parents=True, exist_ok=True)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        # Row groups are the job's batches, so they must hold exactly row_group_size rows: DuckDB's own
+        # COPY … ROW_GROUP_SIZE rounds small sizes up, so the groups are cut here while streaming.
+        size = max(1, int(row_group_size))
+        rows = 0
         with self.connect(table.database) as con:
-            con.execute(
-                f"COPY (SELECT {cols} FROM {_table_sql(table)}) TO '{_path_literal(target)}' "
-                f"(FORMAT parquet, ROW_GROUP_SIZE {int(row_group_size)})"
-            )
-            return int(con.execute(f"SELECT COUNT(*) FROM {_table_sql(table)}").fetchone()[0])  # type: ignore[index]
+            query = f"SELECT {cols} FROM {_table_sql(table)}"
+            reader = con.sql(query).to_arrow_reader(min(size, 100_000))
+            with pq.ParquetWriter(target, reader.schema) as writer:
+                pending: list[pa.RecordBatch] = []
+                held = 0
+                for batch in reader:
+                    pending.append(batch)
+                    held += batch.num_rows
+                    while held >= size:
+                        buffered = pa.Table.from_batches(pending)
+                        writer.write_table(buffered.slice(0, size), row_group_size=size)
+                        rest = buffered.slice(size)
+                        pending, held = rest.to_batches(), rest.num_rows
+                        rows += size
+                if held:
+                    tail = pa.Table.from_batches(pending, schema=reader.schema)
+                    writer.write_table(tail, row_group_size=size)
+                    rows += held
+        return rows
 
     def write(self, table: ObjectName, source: Any, *, mode: WriteMode) -> int:
         """Write an Arrow table / pandas frame, or a list of Parquet files, into a table.
@@ -168,6 +189,29 @@ class LocalTables:
                 con.execute("ROLLBACK")
                 raise
             return written
+
+
+def _connect_waiting_for_lock(duckdb: Any, path: Path, database: Identifier, wait_s: float = 10.0) -> Any:
+    """Open a database file, waiting while another process holds its write lock (DuckDB allows one)."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise BackendFailure(
+                    f"The local database {database} is busy: another process (a second snowbatch server, the "
+                    "CLI or a warehouse job) is writing to it.",
+                    "Try again in a moment; if it stays busy, stop the other snowbatch process using this "
+                    "SNOWBATCH_HOME.",
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _path_literal(path: Path) -> str:
