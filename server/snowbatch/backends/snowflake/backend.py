@@ -18,6 +18,7 @@ from snowbatch.backends.snowflake.stages import Stages
 from snowbatch.backends.snowflake.tables import Tables
 from snowbatch.backends.snowflake.warehouse import SnowflakeWarehouse, WarehouseLedger
 from snowbatch.core.errors import InvalidRequest
+from snowbatch.core.joblist import merge_pages, split_cursor
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import (
     EnvironmentInfo,
@@ -35,7 +36,7 @@ from snowbatch.core.records import (
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
-from snowbatch.core.warehouse import WarehouseRunSpec
+from snowbatch.core.warehouse import WarehouseRunSpec, is_warehouse_job
 from snowbatch.settings import Settings
 
 
@@ -155,6 +156,8 @@ class SnowflakeBackend:
         return self._jobs.submit_job(spec)
 
     def get_job(self, job_id: ObjectName) -> JobInfo:
+        if is_warehouse_job(job_id):
+            return self._warehouse.get_job(self._qualify(job_id))
         return self._jobs.get_job(self._qualify(job_id))
 
     def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
@@ -164,15 +167,32 @@ class SnowflakeBackend:
                 "The session has no current database and schema, so there is no job list.",
                 "Set database and schema in the connection (or SNOWFLAKE_DATABASE/SCHEMA).",
             )
-        return self._jobs.list_jobs((default.database, default.schema), limit=limit, cursor=cursor)
+        schema = (default.database, default.schema)
+        batch_offset, warehouse_offset = split_cursor(cursor)
+        batch = self._jobs.list_jobs(schema, limit=limit, cursor=str(batch_offset))
+        # Warehouse query jobs come from snowbatch's ledger: Snowflake's job history has none of them.
+        warehouse = self._warehouse.list_jobs(schema, limit=warehouse_offset + limit + 1)[warehouse_offset:]
+        return merge_pages(
+            batch,
+            warehouse[:limit],
+            offsets=(batch_offset, warehouse_offset),
+            limit=limit,
+            warehouse_has_more=len(warehouse) > limit,
+        )
 
     def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
+        if is_warehouse_job(job_id):
+            return self._warehouse.job_logs(self._qualify(job_id), tail=tail, offset=offset)
         return self._jobs.job_logs(self._qualify(job_id), tail=tail, offset=offset)
 
     def cancel_job(self, job_id: ObjectName) -> JobInfo:
+        if is_warehouse_job(job_id):
+            return self._warehouse.cancel_job(self._qualify(job_id))
         return self._jobs.cancel_job(self._qualify(job_id))
 
     def delete_job(self, job_id: ObjectName) -> JobInfo:
+        if is_warehouse_job(job_id):
+            return self._warehouse.delete_job(self._qualify(job_id))
         return self._jobs.delete_job(self._qualify(job_id))
 
     # --- output ------------------------------------------------------------------------------
