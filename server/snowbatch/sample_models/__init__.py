@@ -30,7 +30,7 @@ ASSETS = Path(__file__).parent / "assets"
 SPOKEN_SENTENCE = "Please transcribe this short sentence."
 SPOKEN_WAV = ASSETS / "please_transcribe.wav"
 
-MODELS_EXTRA_HINT = "pip install torch==2.13.0 && pip install 'snowbatch[models]'"
+MODELS_EXTRA_HINT = "pip install 'snowbatch[models]'"  # the extra pins the CPU torch 2.13.0
 
 
 def speech_available() -> bool:
