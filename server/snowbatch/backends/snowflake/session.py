@@ -37,8 +37,12 @@ def error_code(exc: BaseException) -> int | None:
 
 
 def is_auth_expired(exc: BaseException) -> bool:
+    # Exception chains can loop (re-raising a cause from inside its wrapper's handler links them both
+    # ways), so each exception is looked at once.
     seen: BaseException | None = exc
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
         if error_code(seen) in AUTH_EXPIRED_CODES:
             return True
         seen = seen.__cause__ or seen.__context__
