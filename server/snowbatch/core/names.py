@@ -208,6 +208,8 @@ class StageLocation:
         if not raw.startswith("@"):
             raise _reject(text, "a stage location starts with @", "Write it as @DB.SCHEMA.STAGE/path/.")
         body = raw[1:]
+        if body.startswith(("~", "%")):
+            raise _reject(text, "user and table stages are not supported", "Use a named stage.")
         quoted = False
         cut = len(body)
         for i, ch in enumerate(body):
