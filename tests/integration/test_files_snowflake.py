@@ -143,11 +143,6 @@ def test_a_chat_request_becomes_run_batch_with_params_and_engine_options(backend
     assert "FUNCTION = '__call__'" in log[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="snowflake Jobs._input_frame (backends/snowflake/jobs.py) sends FILE_PATH rows for a chat built "
-    "from a prompt plus files; it must send ResolvedInput.chat_message_rows() as MESSAGES",
-)
 def test_a_chat_built_from_files_unloads_one_messages_row_per_file(backend: Any) -> None:
     _plan, _spec, log = submit(
         backend,

@@ -77,7 +77,9 @@ _STATE_RANK = {"ACTIVE": 0, "IDLE": 0, "RESIZING": 1, "STARTING": 2, "SUSPENDED"
 
 def wants_gpu(detail: VersionDetail, function_kind: str) -> tuple[bool, str]:
     if detail.needs_gpu:
-        return True, "the model was logged with a GPU (CUDA) runtime"
+        return True, "the model is packaged for a GPU runtime only"
+    if detail.gpu_runtime:
+        return True, "the model was logged with a GPU (CUDA) runtime, so a GPU pool runs it fastest"
     if function_kind == "chat":
         return True, "chat (LLM) models need a GPU"
     if function_kind == "files" and (detail.model_type or "") in (

@@ -69,7 +69,8 @@ class VersionDetail(BaseModel):
     model_type: str | None = None
     task: str | None = None
     runnable_in: list[str] = Field(default_factory=list)
-    needs_gpu: bool = False
+    needs_gpu: bool = Field(False, description="packaged only for GPU: no CPU pool or warehouse runs it")
+    gpu_runtime: bool = Field(False, description="logged with a GPU runtime: a GPU pool runs it fastest")
     functions: list[FunctionInfo]
 
 

@@ -163,6 +163,23 @@ def sql_function_name(method: str) -> str:
     return method.upper() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", method) else f'"{method}"'
 
 
+def runtimes_of(spec: Mapping[str, Any]) -> set[str]:
+    return {str(k).lower() for k in (spec.get("runtimes") or {})}
+
+
+def gpu_only(spec: Mapping[str, Any]) -> bool:
+    """Packaged only for a GPU runtime: it cannot run on CPU pools or in a warehouse.
+
+    Logging with a CUDA version adds a GPU runtime beside the CPU one; such a model still runs on CPU.
+    """
+    runtimes = runtimes_of(spec)
+    return "gpu" in runtimes and "cpu" not in runtimes
+
+
+def has_gpu_runtime(spec: Mapping[str, Any]) -> bool:
+    return "gpu" in runtimes_of(spec) or bool((spec.get("env") or {}).get("cuda_version"))
+
+
 def functions_from_model_spec(spec: Mapping[str, Any]) -> list[FunctionInfo]:
     """FunctionInfo for every method in a model.yaml / `model_spec` mapping, sorted by SQL name."""
     signatures: Mapping[str, Any] = spec.get("signatures") or {}

@@ -19,7 +19,7 @@ from snowbatch.backends.local.account import LocalAccount, decode_name, read_jso
 from snowbatch.core.errors import Conflict, NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
 from snowbatch.core.records import ModelSummary, VersionDetail, VersionInfo
-from snowbatch.core.signatures import functions_from_model_spec
+from snowbatch.core.signatures import functions_from_model_spec, gpu_only, has_gpu_runtime
 
 MODEL_META = "model.json"
 VERSION_META = "version.json"
@@ -36,13 +36,6 @@ def _load_spec(path: str, mtime: float) -> dict[str, Any]:
 def read_model_spec(version_dir: Path) -> dict[str, Any]:
     spec_file = version_dir / "model.yaml"
     return _load_spec(str(spec_file), spec_file.stat().st_mtime)
-
-
-def needs_gpu(spec: dict[str, Any]) -> bool:
-    """A model logged with a CUDA runtime (options cuda_version) only runs on GPU nodes."""
-    env = spec.get("env") or {}
-    runtimes = spec.get("runtimes") or {}
-    return bool(env.get("cuda_version")) or any("gpu" in str(k).lower() for k in runtimes)
 
 
 class LocalRegistry:
@@ -138,7 +131,8 @@ class LocalRegistry:
             model_type=spec.get("model_type"),
             task=spec.get("task"),
             runnable_in=_runnable_in(spec),
-            needs_gpu=needs_gpu(spec),
+            needs_gpu=gpu_only(spec),
+            gpu_runtime=has_gpu_runtime(spec),
             functions=functions_from_model_spec(spec),
         )
 
@@ -196,4 +190,4 @@ class LocalRegistry:
 
 
 def _runnable_in(spec: dict[str, Any]) -> list[str]:
-    return ["SPCS"] if needs_gpu(spec) else ["WAREHOUSE", "SPCS"]
+    return ["SPCS"] if gpu_only(spec) else ["WAREHOUSE", "SPCS"]

@@ -14,7 +14,7 @@ from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, sql_string
 from snowbatch.core.records import ModelSummary, Page, VersionDetail, VersionInfo
-from snowbatch.core.signatures import functions_from_model_spec
+from snowbatch.core.signatures import functions_from_model_spec, gpu_only, has_gpu_runtime
 
 DETAILS = {"SHOW_MODEL_DETAILS_IN_SHOW_VERSIONS_IN_MODEL": True}
 MODEL_GRANT = "USAGE on the model (or OWNERSHIP) and USAGE on its database and schema."
@@ -124,15 +124,14 @@ class RegistryReader:
                 "Call list_model_versions to see the versions and their aliases.",
             )
         spec = _spec(row)
-        runtimes = spec.get("runtimes") or {}
         return VersionDetail(
             model=str(model),
             version=str(row["name"]),
             model_type=spec.get("model_type"),
             task=spec.get("task") or _json(row.get("model_attributes"), {}).get("task"),
             runnable_in=list(_json(row.get("runnable_in"), [])),
-            # A model packaged only for a GPU runtime cannot run on CPU pools.
-            needs_gpu="gpu" in runtimes and "cpu" not in runtimes,
+            needs_gpu=gpu_only(spec),
+            gpu_runtime=has_gpu_runtime(spec),
             functions=functions_from_model_spec(spec),
         )
 
