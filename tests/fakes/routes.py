@@ -12,8 +12,8 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes import jobs, stagefiles
-from tests.fakes.connection import Column, Result, Statement, fake_error
 from tests.fakes.account import quote
+from tests.fakes.connection import Column, Result, Statement, fake_error
 from tests.fakes.state import NOW, FakePool, Key, resolve, split_name
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)'
 FQN = rf"{NAME}(?:\.{NAME}){{0,2}}"
 LIT = r"'(?:[^'\\]|''|\\.)*'"  # a single-quoted SQL literal ('' and backslash escapes, as Snowflake)
 S = r"\s+"
+STAGEREF = r'@(?:"(?:[^"]|"")*"|[^\s"])+'  # an unquoted stage reference; its quoted names may hold spaces
 
 
 def unquote_literal(text: str) -> str:
@@ -395,7 +396,7 @@ def build(acct: FakeAccount) -> list[tuple[re.Pattern[str], Handler]]:
         )
         return Result.status(f"Stage area {key[2]} successfully created.")
 
-    @route(rf"(?P<verb>LIST|LS) (?P<loc>{LIT}|@\S+)(?: PATTERN = (?P<pattern>{LIT}))?")
+    @route(rf"(?P<verb>LIST|LS) (?P<loc>{LIT}|{STAGEREF})(?: PATTERN = (?P<pattern>{LIT}))?")
     def list_files(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
         stage, prefix = stagefiles.locate(acct, conn, m["loc"], st.sql)
         pattern = unquote_literal(m["pattern"]) if m["pattern"] else None
@@ -404,7 +405,7 @@ def build(acct: FakeAccount) -> list[tuple[re.Pattern[str], Handler]]:
             [Column("name"), Column("size", "FIXED", 38, 0), Column("md5"), Column("last_modified")], rows
         )
 
-    @route(rf"REMOVE (?P<loc>{LIT}|@\S+)")
+    @route(rf"REMOVE (?P<loc>{LIT}|{STAGEREF})")
     def remove_files(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
         stage, prefix = stagefiles.locate(acct, conn, m["loc"], st.sql)
         removed = stagefiles.remove(stage, prefix)
@@ -593,7 +594,7 @@ def build(acct: FakeAccount) -> list[tuple[re.Pattern[str], Handler]]:
     # --- batch jobs ---------------------------------------------------------------------------
     @route(
         rf"EXECUTE INFERENCE JOB SERVICE\nIN COMPUTE POOL (?P<pool>{NAME})\n"
-        r"WITH SPECIFICATION '(?P<spec>(?:[^'\\]|\\.)*)'\nFROM (?P<src>@\S+)\n"
+        rf"WITH SPECIFICATION '(?P<spec>(?:[^'\\]|\\.)*)'\nFROM (?P<src>{STAGEREF})\n"
         rf"MODEL = (?P<model>{FQN})(?:\nVERSION = (?P<version>{NAME}))?(?:\nFUNCTION = (?P<fn>{LIT}))?"
         rf"(?:\nNAME = (?P<name>{FQN}))?\nASYNC = (?P<async>TRUE|FALSE)(?:\nREPLICAS = (?P<replicas>\d+))?"
     )

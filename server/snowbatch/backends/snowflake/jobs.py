@@ -8,12 +8,20 @@ reads (3 round trips for `get_logs`), and its row is where the pool and timestam
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from snowbatch.backends.snowflake.ledger import JobLedger
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import Stages
-from snowbatch.core.errors import BackendFailure, Conflict, InvalidRequest, NotFound, did_you_mean
+from snowbatch.core.errors import (
+    BackendFailure,
+    Conflict,
+    InvalidName,
+    InvalidRequest,
+    NotFound,
+    did_you_mean,
+)
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 from snowbatch.core.records import JobInfo, JobStatus, LogChunk, Page
 from snowbatch.core.requests import BatchJobSpec
@@ -23,6 +31,24 @@ SUBMIT_GRANT = (
     "stage and WRITE on the output stage (see `snowbatch doctor`)."
 )
 _STATUSES = {"PENDING", "RUNNING", "DONE", "FAILED", "CANCELLING", "CANCELLED", "INTERNAL_ERROR", "DELETED"}
+
+
+# snowflake-ml's run_batch writes the output location unquoted after FROM @… and inside a YAML literal
+# that it escapes only for quotes (snowflake-ml 2.6 `_client/sql/service.py`), so only locations that need
+# no escaping at all are handed to it: quoted stage names are fine, quotes and backslashes are not, and
+# the path keeps to letters, digits and _ . = + -.
+_RUN_BATCH_PATH = re.compile(r"(?:[A-Za-z0-9_.=+-]+/)*[A-Za-z0-9_.=+-]*\Z")
+
+
+def check_run_batch_location(location: StageLocation) -> None:
+    stage_sql = location.stage.sql
+    if "'" in stage_sql or "\\" in stage_sql or not _RUN_BATCH_PATH.match(location.path):
+        raise InvalidName(
+            f"The output location {location} cannot be passed safely to snowflake-ml's run_batch "
+            "(it would need quoting that run_batch does not apply).",
+            "Use a stage whose name has no ' or \\ and a path of letters, digits and _ . = + - "
+            "separated by /, e.g. @ML.PUBLIC.BATCH_OUT/run_2024_06/.",
+        )
 
 
 def _status(value: Any) -> str:
@@ -54,6 +80,7 @@ class Jobs:
         version = Identifier.parse(spec.version)
         job = ObjectName.parse(spec.job_name, what="job")
         base = StageLocation.parse(spec.output_stage).as_directory()
+        check_run_batch_location(base)
         job_dir = base.child(job.name.name + "/")
         pool = Identifier.parse(spec.compute_pool, allow_quoted=False)
         if spec.mode == "error" and self._stages.list_rows(job_dir):
@@ -162,6 +189,10 @@ class Jobs:
         if source.rows:
             keys = list(source.rows[0])
             return session.create_dataframe([[r.get(k) for k in keys] for r in source.rows], schema=keys)
+        if source.kind == "chat" and source.files and not source.chat_table:
+            # A chat built from a prompt plus files: one JSON message list per file, as on the local backend.
+            rows = [[m] for m in source.chat_message_rows()]
+            return session.create_dataframe(rows, schema=["MESSAGES"])
         if source.files:
             column = source.file_column or "FILE_PATH"
             return session.create_dataframe([[f] for f in source.files], schema=[column])
