@@ -1,3 +1,3 @@
-from snowbatch.cli import main
+from snowbatch.entry import main
 
 main()

@@ -263,7 +263,9 @@ async def test_show_model_functions_points_a_gpu_only_model_to_a_batch_job(local
 
     spec_file = local_home / "models" / "ML" / "PUBLIC" / "PRICE_REGRESSOR" / "V1" / "model.yaml"
     spec = yaml.safe_load(spec_file.read_text())
-    spec.setdefault("env", {})["cuda_version"] = "12.4"  # as if logged with options={"cuda_version": ...}
+    # Packaged for a GPU runtime only (a CUDA version alone adds a GPU runtime beside the CPU one).
+    spec["runtimes"] = {"gpu": spec["runtimes"]["cpu"]}
+    spec.setdefault("env", {})["cuda_version"] = "12.4"
     spec_file.write_text(yaml.safe_dump(spec))
     async with Client(server(local_home)) as client:
         gpu = await call(client, "show_model_functions", {"model": "ML.PUBLIC.PRICE_REGRESSOR"})
