@@ -7,7 +7,6 @@ an atomic replace, so neither loses the other's fields and no reader sees half a
 from __future__ import annotations
 
 import fcntl
-import json
 from collections.abc import Collection
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,13 +40,20 @@ class JobFiles:
         return self.dir / "input" / "input.parquet"
 
     def read_job(self) -> dict[str, Any]:
-        return read_json(self.job_file)
+        """job.json; ValueError when it is not a job record (every reader treats that as corrupted)."""
+        job = read_json(self.job_file)
+        if not isinstance(job, dict) or not isinstance(job.get("job_id"), str):
+            raise ValueError(f"{self.job_file} is not a job record")
+        return job
 
     def write_job(self, job: dict[str, Any]) -> None:
         write_json_atomic(self.job_file, job)
 
     def read_state(self) -> dict[str, Any]:
-        return read_json(self.state_file)
+        state = read_json(self.state_file)
+        if not isinstance(state, dict):
+            raise ValueError(f"{self.state_file} is not a job state")
+        return state
 
     def update_state(self, **changes: Any) -> dict[str, Any]:
         state, _ = self._update(None, changes)
@@ -64,8 +70,8 @@ class JobFiles:
         with (self.dir / ".state.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                state = read_json(self.state_file) if self.state_file.exists() else {}
-            except (json.JSONDecodeError, OSError):
+                state = self.read_state() if self.state_file.exists() else {}
+            except (ValueError, OSError):  # unreadable or not a state: start it afresh
                 state = {}
             if when is not None and state.get("status", "PENDING") not in when:
                 return state, False
