@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +50,14 @@ class ConnectionConfig:
 
     source: str
     options: dict[str, Any] = field(repr=False)
+    # Secrets present in the environment or settings but not used for this connection (a PAT beside a
+    # password): a driver error or a log line may still quote them, so they are scrubbed too.
+    unused_secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def secrets(self) -> list[str]:
         """The secret values in play, so they can be scrubbed from any text that leaves the process."""
-        return [str(v) for k, v in self.options.items() if k in SECRET_KEYS and v]
+        used = [str(v) for k, v in self.options.items() if k in SECRET_KEYS and v]
+        return used + [s for s in self.unused_secrets if s not in used]
 
     def redacted(self) -> dict[str, Any]:
         """The options as they may be shown: secrets replaced, the token file only named."""
@@ -71,6 +75,20 @@ def resolve_connection(
     settings: Settings, env: Mapping[str, str] | None = None, token_file: Path = SPCS_TOKEN_FILE
 ) -> ConnectionConfig:
     env = os.environ if env is None else env
+    config = _resolve(settings, env, token_file)
+    return replace(config, unused_secrets=tuple(_all_secrets(settings, env)))
+
+
+def _all_secrets(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    values = [env.get(var, "") for var, key in _ENV_KEYS if key in SECRET_KEYS]
+    values += [env.get("SNOWBATCH_PASSWORD", ""), env.get("SNOWBATCH_PRIVATE_KEY_PASSPHRASE", "")]
+    for secret in (settings.password, settings.private_key_passphrase):
+        if secret is not None:
+            values.append(secret.get_secret_value())
+    return [v for v in dict.fromkeys(values) if v]
+
+
+def _resolve(settings: Settings, env: Mapping[str, str], token_file: Path) -> ConnectionConfig:
     session_parameters = {"QUERY_TAG": query_tag()}
     if token_file.is_file() and env.get("SNOWFLAKE_HOST") and not settings.connection_name:
         # Re-read at every (re)connection: SPCS rotates the token (rotation period UNVERIFIED).
