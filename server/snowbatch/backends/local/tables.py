@@ -7,6 +7,7 @@ hold a database file locked between calls. Column types are reported in Snowflak
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,7 +75,8 @@ class LocalTables:
         try:
             yield con
         finally:
-            con.close()
+            with _OPEN_CLOSE:
+                con.close()
 
     def _columns(self, con: duckdb.DuckDBPyConnection, table: ObjectName) -> list[ColumnInfo]:
         assert table.schema is not None
@@ -191,6 +193,12 @@ class LocalTables:
             return written
 
 
+# DuckDB shares one database instance per file within a process; opening a file while another thread
+# closes its last connection fails with "Unique file handle conflict" (seen with 20 concurrent clients),
+# so within this process opening and closing a database file take turns. Queries still run concurrently.
+_OPEN_CLOSE = threading.Lock()
+
+
 def _connect_waiting_for_lock(duckdb: Any, path: Path, database: Identifier, wait_s: float = 10.0) -> Any:
     """Open a database file, waiting while another process holds its write lock (DuckDB allows one)."""
     import time
@@ -199,7 +207,8 @@ def _connect_waiting_for_lock(duckdb: Any, path: Path, database: Identifier, wai
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path))
+            with _OPEN_CLOSE:
+                return duckdb.connect(str(path))
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
