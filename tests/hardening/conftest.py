@@ -68,3 +68,84 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, int]]:
             stat = path.stat()
             out[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
     return out
+
+
+# --- a real server process over streamable HTTP on loopback ---------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class HttpServer:
+    """`snowbatch serve --transport http` on 127.0.0.1 in its own process; stopped by `stop()`."""
+
+    def __init__(self, home: Path, *extra: str, env: dict[str, str] | None = None, log: Path | None = None):
+        import os
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/mcp"
+        self.log = log or home.parent / f"server-{self.port}.log"
+        src = str(Path(__file__).resolve().parents[2] / "server")
+        full_env = {**os.environ, **(env or {})}
+        full_env["PYTHONPATH"] = src + os.pathsep + full_env.get("PYTHONPATH", "")
+        self._log_fh = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "snowbatch",
+                "serve",
+                "--transport",
+                "http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--backend",
+                "local",
+                "--home",
+                str(home),
+                *extra,
+            ],
+            stdout=self._log_fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+        )
+        self._wait_listening()
+
+    def _wait_listening(self, timeout: float = 30.0) -> None:
+        import socket
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the server exited: {self.log.read_text()[-2000:]}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError(f"the server did not listen within {timeout}s")
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies without any chance to clean up."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        self._log_fh.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log_fh.close()
