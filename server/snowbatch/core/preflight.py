@@ -207,6 +207,11 @@ def _check_files(
     for col, enc in handling.items():
         feature = next((f for f in facts.function.inputs if f.name.upper() == col.upper()), None)
         if feature is None:
+            names = ", ".join(f.name for f in facts.function.inputs)
+            checks.append(Check(name=f"encoding_{col}", status="fail",
+                                message=f"column_handling names {col}, which is not an input of "
+                                        f"{facts.function.name} (inputs: {names}).",
+                                fix="Key column_handling by the file input's column name."))
             continue
         ok = (enc == "RAW_BYTES") == (feature.dtype.upper() == "BYTES")
         checks.append(

@@ -6,6 +6,8 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
+from snowbatch.core.errors import Conflict
+from snowbatch.core.names import SchemaName
 from snowbatch.core.records import StageInfo
 from snowbatch.tools._common import (
     CREATES_IDEMPOTENT,
@@ -65,10 +67,20 @@ def register(server: MCPServer, app: App) -> None:
         return
 
     def describe_create(stage: str, comment: str | None = None) -> str:
+        """Validated before the person is asked: the schema must exist, an existing stage must be SSE."""
         name = object_name(app, stage, "stage")
+        existing = {s.name: s for s in app.backend.list_stages(SchemaName(name.database, name.schema))}
+        found = existing.get(str(name))
+        if found is not None and found.encryption != "SNOWFLAKE_SSE":
+            raise Conflict(
+                f"Stage {name} already exists with encryption {found.encryption}, which cannot be changed.",
+                "Choose a new stage name for an SSE stage.",
+            )
+        if found is not None:
+            return f"Stage {name} already exists with SNOWFLAKE_SSE: nothing will change."
         return (
             f"Create internal stage {name} with ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE') "
-            f"on the {app.backend.name} backend (no-op if it already exists with SSE)."
+            f"on the {app.backend.name} backend."
         )
 
     @server.tool(title="Create SSE stage", annotations=CREATES_IDEMPOTENT)

@@ -74,6 +74,20 @@ class LocalAccount:
             return []
         return sorted(decode_name(p.stem) for p in folder.glob("*.duckdb"))
 
+    def has_database(self, database: Identifier) -> bool:
+        """A database exists once it holds a table, a stage or a model."""
+        folder = encode_name(database)
+        return self.database_file(database).exists() or any(
+            (self.home / kind / folder).is_dir() for kind in ("stages", "models"))
+
+    def known_databases(self) -> list[str]:
+        names = {d.name for d in self.databases()}
+        for kind in ("stages", "models"):
+            root = self.home / kind
+            if root.is_dir():
+                names |= {decode_name(p.name).name for p in root.iterdir() if p.is_dir()}
+        return sorted(names)
+
     # stages --------------------------------------------------------------------------------
     def _schema_dir(self, kind: str, schema: SchemaName) -> Path:
         return self.home / kind / encode_name(schema.database) / encode_name(schema.schema)

@@ -14,6 +14,7 @@ from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.backends.local.warehouse import LocalWarehouse
+from snowbatch.core.errors import NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import (
     EnvironmentInfo,
@@ -70,6 +71,7 @@ class LocalBackend:
     # registry
     def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
                     cursor: str | None) -> Page[ModelSummary]:
+        self._require_database(schema.database)
         models = self.registry.list_models(schema)
         if like:
             from fnmatch import fnmatch
@@ -95,20 +97,30 @@ class LocalBackend:
 
     # stages
     def list_stages(self, schema: SchemaName) -> list[StageInfo]:
-        return self.stages.list(schema)
+        self._require_database(schema.database)
+        return self.stages.list_stages(schema)
 
     def describe_stage(self, stage: ObjectName) -> StageInfo:
         return self.stages.describe(stage)
 
     def create_stage(self, stage: ObjectName, *, comment: str | None) -> StageInfo:
+        assert stage.database is not None
+        self._require_database(stage.database)
         return self.stages.create(stage, encryption="SNOWFLAKE_SSE", comment=comment)
+
+    def _require_database(self, database: Identifier) -> None:
+        """As on Snowflake, naming a database that does not exist is an error, not an empty answer."""
+        if not self.account.has_database(database):
+            known = self.account.known_databases()
+            raise NotFound(f"Database {database} does not exist.{did_you_mean(database.name, known)}",
+                           f"Use one of: {', '.join(known) or 'none yet'} (or `snowbatch local init`).")
 
     def list_stage_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
         return self.stages.list_files(location, pattern=pattern, limit=limit)
 
     # pools
     def list_compute_pools(self) -> list[PoolInfo]:
-        return self.pools.list()
+        return self.pools.list_pools()
 
     def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int,
                             max_nodes: int, auto_suspend_secs: int) -> PoolInfo:
@@ -126,7 +138,7 @@ class LocalBackend:
         return self.jobs.get(job_id)
 
     def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
-        return self.jobs.list(limit=limit, cursor=cursor)
+        return self.jobs.list_jobs(limit=limit, cursor=cursor)
 
     def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
         return self.jobs.logs(job_id, tail=tail, offset=offset)
