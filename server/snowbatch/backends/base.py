@@ -33,7 +33,8 @@ TableWriteMode = Literal["error", "overwrite", "append"]
 
 @runtime_checkable
 class Backend(Protocol):
-    name: Literal["local", "snowflake"]
+    @property
+    def name(self) -> Literal["local", "snowflake"]: ...
 
     # --- environment -------------------------------------------------------------------------
     def environment(self) -> EnvironmentInfo: ...
@@ -43,8 +44,9 @@ class Backend(Protocol):
         ...
 
     # --- registry -----------------------------------------------------------------------------
-    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
-                    cursor: str | None) -> Page[ModelSummary]: ...
+    def list_models(
+        self, schema: SchemaName, *, like: str | None, limit: int, cursor: str | None
+    ) -> Page[ModelSummary]: ...
 
     def list_model_versions(self, model: ObjectName) -> list[VersionInfo]: ...
 
@@ -66,14 +68,22 @@ class Backend(Protocol):
 
     def create_stage(self, stage: ObjectName, *, comment: str | None) -> StageInfo: ...
 
-    def list_stage_files(self, location: StageLocation, *, pattern: str | None,
-                         limit: int) -> FileListing: ...
+    def list_stage_files(
+        self, location: StageLocation, *, pattern: str | None, limit: int
+    ) -> FileListing: ...
 
     # --- compute pools ------------------------------------------------------------------------
     def list_compute_pools(self) -> list[PoolInfo]: ...
 
-    def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int,
-                            max_nodes: int, auto_suspend_secs: int) -> PoolInfo: ...
+    def create_compute_pool(
+        self,
+        name: Identifier,
+        *,
+        instance_family: str,
+        min_nodes: int,
+        max_nodes: int,
+        auto_suspend_secs: int,
+    ) -> PoolInfo: ...
 
     def resume_compute_pool(self, name: Identifier) -> PoolInfo: ...
 
@@ -93,16 +103,20 @@ class Backend(Protocol):
     # --- output -------------------------------------------------------------------------------
     def inspect_output(self, location: StageLocation) -> OutputInfo: ...
 
-    def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview: ...
+    def preview_results(
+        self, location: StageLocation, *, limit: int, max_cell_chars: int
+    ) -> ResultPreview: ...
 
-    def save_results_to_table(self, location: StageLocation, table: ObjectName,
-                              *, mode: TableWriteMode) -> int:
+    def save_results_to_table(
+        self, location: StageLocation, table: ObjectName, *, mode: TableWriteMode
+    ) -> int:
         """Load a job's Parquet results into a table; returns the rows written."""
         ...
 
     # --- warehouse (ModelVersion.run) ---------------------------------------------------------
-    def run_in_warehouse(self, spec: WarehouseRunSpec, *, preview_limit: int,
-                         max_cell_chars: int) -> ResultPreview:
+    def run_in_warehouse(
+        self, spec: WarehouseRunSpec, *, preview_limit: int, max_cell_chars: int
+    ) -> ResultPreview:
         """Score the input and return the first rows (input columns + outputs); writes nothing."""
         ...
 

@@ -34,19 +34,29 @@ def read_frame(path: Path) -> Any:
     raise InvalidRequest(f"{path.name} is neither CSV nor Parquet.", "Convert it to .csv or .parquet.")
 
 
-def log_model_file(backend: LocalBackend, model_file: Path, *, name: str, version: str, sample_input: Path,
-                   comment: str | None) -> LoggedModel:
+def log_model_file(
+    backend: LocalBackend,
+    model_file: Path,
+    *,
+    name: str,
+    version: str,
+    sample_input: Path,
+    comment: str | None,
+) -> LoggedModel:
     """Unpickle a model file (trusted input: unpickling runs code) and log it with sample rows."""
     import joblib
 
     try:
         model = joblib.load(model_file)
     except Exception as exc:
-        raise InvalidRequest(f"{model_file.name} could not be loaded as a pickle/joblib file ({exc}).",
-                             "Save the model with joblib.dump(model, path) or pickle.") from exc
+        raise InvalidRequest(
+            f"{model_file.name} could not be loaded as a pickle/joblib file ({exc}).",
+            "Save the model with joblib.dump(model, path) or pickle.",
+        ) from exc
     target = _qualified(backend, name, "model")
-    backend.registry.log_model(target, Identifier.parse(version), model, sample_input=read_frame(sample_input),
-                               comment=comment)
+    backend.registry.log_model(
+        target, Identifier.parse(version), model, sample_input=read_frame(sample_input), comment=comment
+    )
     detail = backend.registry.version_detail(target, Identifier.parse(version))
     return LoggedModel(str(target), detail.version, [f.name for f in detail.functions])
 
@@ -55,12 +65,15 @@ def load_table_file(backend: LocalBackend, data_file: Path, *, table: str, mode:
     if mode not in ("error", "overwrite", "append"):
         raise InvalidRequest(f"Unknown mode {mode!r}.", "Use error, overwrite or append.")
     frame = read_frame(data_file)
-    frame.columns = [str(Identifier.parse(str(c)).name) if str(c).isidentifier() else str(c) for c in frame.columns]
+    frame.columns = [
+        str(Identifier.parse(str(c)).name) if str(c).isidentifier() else str(c) for c in frame.columns
+    ]
     return backend.tables.write(_qualified(backend, table, "table"), frame, mode=mode)  # type: ignore[arg-type]
 
 
-def put_files(backend: LocalBackend, files: list[Path], *, stage: str, create_stage: bool,
-              overwrite: bool) -> list[str]:
+def put_files(
+    backend: LocalBackend, files: list[Path], *, stage: str, create_stage: bool, overwrite: bool
+) -> list[str]:
     schema = backend.default_schema()
     location = StageLocation.parse(stage).qualified(schema.database, schema.schema)
     try:

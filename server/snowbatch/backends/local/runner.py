@@ -37,9 +37,16 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Cancelled()
 
 
-def _worker_init() -> None:
-    """Workers die at once on SIGTERM (cancel signals the whole group); only the runner records it."""
+def _worker_init(threads: int) -> None:
+    """Workers die at once on SIGTERM (cancel signals the whole group); only the runner records it.
+
+    Each worker gets its share of the cores for the math libraries' thread pools: with every worker
+    running BLAS/OpenMP pools as wide as the machine, N workers oversubscribe the cores and scale poorly.
+    """
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
 
 
 def _score_in_pool(files: JobFiles, groups: int, workers: int) -> int:
@@ -51,8 +58,9 @@ def _score_in_pool(files: JobFiles, groups: int, workers: int) -> int:
     import multiprocessing as mp
 
     done = 0
+    threads = max(1, (os.cpu_count() or 1) // workers)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                               initializer=_worker_init)
+                               initializer=_worker_init, initargs=(threads,))
     try:
         pending: set[Future[int]] = {pool.submit(run_batch_part, i) for i in range(groups)}
         while pending:
