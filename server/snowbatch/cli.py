@@ -15,8 +15,11 @@ from snowbatch.cli_jobs import jobs_app
 from snowbatch.core.errors import SnowbatchError
 from snowbatch.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Batch inference on the Snowflake Model Registry, for AI assistants and people.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Batch inference on the Snowflake Model Registry, for AI assistants and people.",
+)
 local_app = typer.Typer(no_args_is_help=True, help="Manage the embedded local account.")
 app.add_typer(local_app, name="local")
 app.add_typer(jobs_app, name="jobs")
@@ -35,24 +38,14 @@ def _fail(exc: SnowbatchError) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
-def serve(
-    transport: Annotated[str, typer.Option(help="stdio or http (streamable HTTP)")] = "stdio",
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    backend: Annotated[Optional[str], typer.Option(help="auto, local or snowflake")] = None,  # noqa: UP045
-    home: HomeOpt = None,
-    connection: Annotated[Optional[str], typer.Option(help="connections.toml connection name")] = None,  # noqa: UP045
-    read_only: Annotated[Optional[bool], typer.Option("--read-only/--no-read-only")] = None,  # noqa: UP045
-) -> None:
-    """Run the MCP server (stdio for Claude Code / Cursor; http for streamable HTTP)."""
-    from snowbatch.server import serve as run
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+)
+def serve(ctx: typer.Context) -> None:
+    """Run the MCP server (stdio for Claude Code / Cursor; http for streamable HTTP). See `serve --help`."""
+    from snowbatch.entry import run_serve
 
-    if transport not in ("stdio", "http"):
-        err.print("transport must be stdio or http")
-        raise typer.Exit(2)
-    run(_settings(backend=backend, home=home, connection_name=connection, read_only=read_only),
-        transport=transport, host=host, port=port)
+    run_serve(ctx.args)
 
 
 @app.command()
@@ -60,9 +53,14 @@ def demo(
     home: HomeOpt = None,
     rows: Annotated[int, typer.Option(min=100, help="rows in the sample table")] = 100_000,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="approve the job without asking")] = False,
-    files: Annotated[bool, typer.Option(
-        "--files", help="the files and chat flows instead: audio transcribed, text embedded, images "
-                        "described by a demo chat model")] = False,
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files",
+            help="the files and chat flows instead: audio transcribed, text embedded, images "
+            "described by a demo chat model",
+        ),
+    ] = False,
 ) -> None:
     """Seed a fresh local account and run the whole batch job flow through a real MCP client."""
     import sys
@@ -92,23 +90,26 @@ def _local(home: Path | None) -> Any:
 
 
 @local_app.command("init")
-def local_init(home: HomeOpt = None,
-               rows: Annotated[int, typer.Option(min=1)] = 100_000) -> None:
+def local_init(home: HomeOpt = None, rows: Annotated[int, typer.Option(min=1)] = 100_000) -> None:
     """Create the sample models, table, stages and pools (existing objects are kept)."""
     from snowbatch.backends.local.seed import seed_local_account
 
     backend = _local(home)
     report = seed_local_account(backend, rows=rows)
     console.print(f"Local account at {backend.account.home}")
-    console.print(f"  tables: {report.tables}\n  models: {report.models}\n  stages: {report.stages}\n"
-                  f"  pools: {report.pools}")
+    console.print(
+        f"  tables: {report.tables}\n  models: {report.models}\n  stages: {report.stages}\n"
+        f"  pools: {report.pools}"
+    )
 
 
 @local_app.command("log-model")
 def local_log_model(
     model_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="pickle or joblib file")],
     name: Annotated[str, typer.Option(help="DB.SCHEMA.MODEL")],
-    sample_input: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV or Parquet sample rows")],
+    sample_input: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="CSV or Parquet sample rows")
+    ],
     version: str = "V1",
     comment: Optional[str] = None,  # noqa: UP045
     home: HomeOpt = None,
@@ -117,8 +118,9 @@ def local_log_model(
     from snowbatch.backends.local.admin import log_model_file
 
     try:
-        info = log_model_file(_local(home), model_file, name=name, version=version,
-                              sample_input=sample_input, comment=comment)
+        info = log_model_file(
+            _local(home), model_file, name=name, version=version, sample_input=sample_input, comment=comment
+        )
     except SnowbatchError as exc:
         _fail(exc)
     console.print(f"Logged {name} version {info.version}; functions: {', '.join(info.functions)}")
@@ -160,6 +162,23 @@ def local_put(
         console.print(f"  {path}")
 
 
+@app.command()
+def doctor(
+    connection: Annotated[Optional[str], typer.Option(help="connections.toml connection name")] = None,  # noqa: UP045
+) -> None:
+    """Check a Snowflake connection: role, warehouse and the privileges batch jobs need, with fixes."""
+    from snowbatch.server import doctor as run_checks
+
+    findings = run_checks(_settings(backend="snowflake", connection_name=connection))
+    for f in findings:
+        mark = "[green]ok[/]" if f.ok else "[red]missing[/]"
+        console.print(f"{mark:>18}  {f.check}: {f.detail}")
+        if not f.ok and f.fix:
+            console.print(f"{'':>10}fix: {f.fix}")
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+
+
 skills_app = typer.Typer(no_args_is_help=True, help="Install the agent skills where an assistant finds them.")
 app.add_typer(skills_app, name="skills")
 
@@ -167,7 +186,9 @@ app.add_typer(skills_app, name="skills")
 @skills_app.command("install")
 def skills_install(
     target: Annotated[str, typer.Option(help="claude-code, cursor, or a folder path")] = "claude-code",
-    user: Annotated[bool, typer.Option("--user", help="user scope (~/.claude/skills) instead of this project")] = False,
+    user: Annotated[
+        bool, typer.Option("--user", help="user scope (~/.claude/skills) instead of this project")
+    ] = False,
     project_dir: Annotated[Optional[Path], typer.Option(help="project folder (default: current)")] = None,  # noqa: UP045
     force: Annotated[bool, typer.Option(help="replace files you edited (backed up first)")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would change, change nothing")] = False,
@@ -176,8 +197,9 @@ def skills_install(
     from snowbatch.skill_install import install_skills
 
     try:
-        report = install_skills(target, scope="user" if user else "project", project_dir=project_dir,
-                                force=force, dry_run=dry_run)
+        report = install_skills(
+            target, scope="user" if user else "project", project_dir=project_dir, force=force, dry_run=dry_run
+        )
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("snowbatch")
 
-TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "warehouse", "skills")
+TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "warehouse", "code", "skills")
 
 INSTRUCTIONS = """\
 snowbatch runs batch inference on Snowflake Model Registry models: warehouse run() for SQL pipelines, or
@@ -34,6 +34,19 @@ submit_batch_job. Tools that spend or change anything return status "confirmatio
 summary and a confirmation_token: show the summary, wait for an explicit yes, then call again with the
 token. Never invent a token or reuse one for other parameters.
 """
+
+
+class SnowbatchServer(MCPServer):
+    """MCPServer whose tools publish no output schema.
+
+    Tool definitions sit in every assistant's context: output schemas were over half of tools/list
+    (33 of 57 KB). Results still carry structured content beside compact JSON text
+    (tools/_common.compact_result), so programmatic clients lose nothing but the schema.
+    """
+
+    def tool(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("structured_output", False)
+        return super().tool(*args, **kwargs)
 
 
 def make_backend(settings: Settings) -> Backend:
@@ -50,8 +63,12 @@ def build_server(settings: Settings | None = None, *, backend: Backend | None = 
     """A configured server. `backend` injects a ready backend (tests: the fake Snowflake session)."""
     settings = settings or Settings()
     app = App(settings, (lambda _s: backend) if backend is not None else make_backend)
-    server = MCPServer("snowbatch", version=__version__, instructions=INSTRUCTIONS,
-                       title="snowbatch — batch inference on the Snowflake Model Registry")
+    server = SnowbatchServer(
+        "snowbatch",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        title="snowbatch — batch inference on the Snowflake Model Registry",
+    )
     for name in TOOL_MODULES:
         importlib.import_module(f"snowbatch.tools.{name}").register(server, app)
     return server
@@ -70,3 +87,10 @@ def open_local_account(settings: Settings) -> LocalBackendType:
     from snowbatch.backends.local.backend import LocalBackend
 
     return LocalBackend(settings.home)
+
+
+def doctor(settings: Settings) -> list[Any]:
+    """Checks of a Snowflake connection, role, warehouse and the grants batch jobs need."""
+    from snowbatch.backends.snowflake.doctor import run_doctor
+
+    return list(run_doctor(settings))
