@@ -43,3 +43,22 @@ def test_a_done_job_without_success_marker_is_not_complete() -> None:
 def test_empty_output_of_a_failed_job_says_there_are_no_files() -> None:
     advice = advise_for_job(assess_output(LOC, []), job("FAILED")).advice or ""
     assert "no result files" in advice
+
+
+def test_a_finished_warehouse_job_points_to_its_table_not_to_stage_output() -> None:
+    from snowbatch.core.records import JobInfo
+    from snowbatch.tools.jobs import next_step_for
+
+    done = JobInfo(
+        job_id="ML.PUBLIC.WAREHOUSE_QUERY_1",
+        kind="warehouse",
+        status="DONE",
+        output_location="ML.PUBLIC.SCORES",
+    )
+    cancelled = done.model_copy(update={"status": "CANCELLED"})
+    batch = done.model_copy(update={"kind": "batch", "job_id": "ML.PUBLIC.BATCH_INFERENCE_1"})
+    assert "ML.PUBLIC.SCORES is written" in next_step_for(done) and "inspect_output" not in next_step_for(
+        done
+    )
+    assert "left unchanged" in next_step_for(cancelled)
+    assert "inspect_output" in next_step_for(batch)

@@ -60,7 +60,16 @@ class JobView(BaseModel):
     next_step: str
 
 
+_WAREHOUSE_NEXT = {
+    "DONE": "The table {out} is written: query it, or preview a few rows with run_in_warehouse.",
+    "FAILED": "Call get_job_logs to see why; the table {out} was left unchanged.",
+    "CANCELLED": "Cancelled: the table {out} was left unchanged. Call run_in_warehouse again to re-run.",
+}
+
+
 def next_step_for(job: JobInfo) -> str:
+    if job.kind == "warehouse" and job.status in _WAREHOUSE_NEXT:
+        return _WAREHOUSE_NEXT[job.status].format(out=job.output_location or "(target)")
     return {
         "PENDING": "Call wait_for_job (it returns within a minute; call again while not finished).",
         "RUNNING": "Call wait_for_job again; it reports progress.",
