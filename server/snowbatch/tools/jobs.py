@@ -187,7 +187,7 @@ def register(server: MCPServer, app: App) -> None:
                     rows, float(total) if total else None, message=f"{job.status}: {rows:,.0f}{of} rows"
                 )
                 sent = rows
-            if job.status == "DONE":
+            if job.status == "DONE" and job.kind == "batch":  # a warehouse job's output is a table
                 return await anyio.to_thread.run_sync(_verified_view, app, job, preview_rows)
             if job.is_terminal or time.monotonic() >= deadline:
                 return JobView(job=job, next_step=next_step_for(job))
