@@ -112,9 +112,26 @@ def register(server: MCPServer, app: App) -> None:
             "mode": mode,
             "confirmation_token": confirmation_token,
         }
+        where = location_of(job_id, location)
+        _require_complete(app, where, job_id)  # on every call: no token for a save that must not happen
         stop = gate(app, "save_results_to_table", args, approval, describe_save)
         if stop:
             return stop
         target = object_name(app, table, "table")
-        rows = app.backend.save_results_to_table(location_of(job_id, location), target, mode=mode)
+        rows = app.backend.save_results_to_table(where, target, mode=mode)
         return done(f"Wrote {rows:,} rows to {target}.", table=str(target), rows=rows)
+
+
+def _require_complete(app: App, where: Any, job_id: str | None) -> None:
+    """Refuse output without _SUCCESS, whatever the backend: saving it would hide missing rows."""
+    from snowbatch.core.output import advise_for_job
+
+    info = app.backend.inspect_output(where)
+    if info.state == "complete":
+        return
+    if job_id is not None:
+        info = advise_for_job(info, app.backend.get_job(object_name(app, job_id, "job")))
+    raise InvalidRequest(
+        f"{info.location} has no _SUCCESS marker: its results are {info.state}, so nothing was saved.",
+        info.advice or "Wait for the job to finish (wait_for_job), or run it again; then save.",
+    )
