@@ -62,19 +62,26 @@ class Assistant:
         # Step 1 — Environment
         env = await self.rec.ok("get_environment")
         self.observed["environment"] = env.get("environment", {}).get("backend")
-        # Step 2 — the person named a model: look it up first
+        # Step 2 — the person named a model: look it up first. show_model_functions without a version
+        # confirms the model exists (batch-inference-jobs Step 1), lists its versions with the default,
+        # and gives the default version's runnable_in, functions, input kinds and a suggested approach.
         while True:
-            versions = await self.rec.call("list_model_versions", {"model": self.model})
-            if not versions.is_error:
+            functions = await self.rec.call("show_model_functions", {"model": self.model})
+            if not functions.is_error:
                 break
-            self.error_seen("list_model_versions", versions.text)
-            # batch-inference-jobs Step 1: not found → closest names from the same schema, ask again
-            db, schema = _split(self.model)
-            names = await self.rec.ok("list_models", {"database": db, "schema": schema})
-            shown = versions.text + "\nModels here: " + ", ".join(m["name"] for m in names.get("items", []))
+            self.error_seen("show_model_functions", functions.text)
+            # batch-inference-jobs Step 1: an unknown name is an error that lists the closest names —
+            # show them and ask again; list_models only when the error names none.
+            shown = functions.text
+            if "Did you mean" not in shown:
+                db, schema = _split(self.model)
+                names = await self.rec.ok("list_models", {"database": db, "schema": schema})
+                shown += "\nModels here: " + ", ".join(m["name"] for m in names.get("items", []))
             self.facts["model"] = self.ask("jobs.model", shown)
-        self.versions = versions.structured or {}
-        self.functions = await self.rec.ok("show_model_functions", {"model": self.model})
+        self.functions = functions.structured or {}
+        if len(self.version_names) > 1:
+            # several versions: where each can run (list_model_versions), to compare them
+            self.versions = await self.rec.ok("list_model_versions", {"model": self.model})
         approach = self.ask("entry.approach", f"Recommendation: {self.functions.get('approach')}")
         # Step 3 — hand over
         if approach == "warehouse":
@@ -82,15 +89,39 @@ class Assistant:
         else:
             await self.jobs()
 
+    @property
+    def version_names(self) -> list[str]:
+        """show_model_functions' versions, the default (the version it described) first."""
+        default = str(self.functions.get("version", ""))
+        names = [str(v) for v in self.functions.get("versions") or [default]]
+        return sorted(names, key=lambda v: v != default)
+
+    def runnable_versions(self, where: str) -> list[str]:
+        """Versions runnable in WAREHOUSE or SPCS: list_model_versions' details when there are several
+        versions, else the one version's runnable_in from show_model_functions."""
+        if self.versions:
+            by_name = {str(v["version"]): v for v in self.versions.get("versions", [])}
+            return [n for n in self.version_names if where in by_name.get(n, {}).get("runnable_in", [])]
+        return self.version_names if where in self.functions.get("runnable_in", []) else []
+
+    async def functions_of(self, version: str | None) -> None:
+        """A version other than the default: show_model_functions again with that version."""
+        if version and version.upper() != str(self.functions.get("version", "")).upper():
+            self.functions = await self.rec.ok(
+                "show_model_functions", {"model": self.model, "version": version}
+            )
+
     # --- batch-inference-warehouse --------------------------------------------------------------
     async def warehouse(self) -> None:
-        # Step 1: versions runnable in the warehouse; function
-        runnable = [v for v in self.versions.get("versions", []) if "WAREHOUSE" in v.get("runnable_in", [])]
+        # Step 1: skip what the entry settled (the model exists; its versions and functions); keep
+        # versions runnable in the warehouse; function
+        runnable = self.runnable_versions("WAREHOUSE")
         if not runnable:
             raise FlowError("no version is runnable in the warehouse")
         version = self.facts.get("version")
         if len(runnable) > 1 and not version:
-            version = self.ask("warehouse.version", ", ".join(v["version"] for v in runnable))
+            version = self.ask("warehouse.version", ", ".join(runnable))
+        await self.functions_of(version)
         function = self.facts.get("function")
         if self.functions.get("function_name_needed") and not function:
             function = self.ask(
@@ -126,7 +157,7 @@ class Assistant:
                 )
                 job_id = (written.get("result") or {}).get("job_id")
                 if job_id:
-                    await self.wait(job_id)
+                    await self.wait(job_id)  # a warehouse job: DONE means the table is written
                 described = await self.rec.ok("describe_input", {"table": choice["table"]})
                 self.observed["table"] = {
                     "name": choice["table"],
@@ -150,16 +181,15 @@ class Assistant:
 
     # --- batch-inference-jobs -----------------------------------------------------------------
     async def jobs(self) -> None:
-        # Step 1 — confirm the named model exists
-        db, schema = _split(self.model)
-        await self.rec.ok(
-            "list_models", {"database": db, "schema": schema, "like": self.model.split(".")[-1]}
-        )
-        # Step 2 — version (SPCS-runnable; ask only when several)
-        runnable = [v for v in self.versions.get("versions", []) if "SPCS" in v.get("runnable_in", [])]
+        # Step 1 — the model: confirmed by show_model_functions in the entry (carried over)
+        # Step 2 — version, from show_model_functions' versions; ask only when several
+        runnable = self.runnable_versions("SPCS")
+        if not runnable:
+            raise FlowError("no version is runnable in SPCS (a warehouse-only version cannot be a job)")
         version = self.facts.get("version")
         if len(runnable) > 1 and not version:
-            version = self.ask("jobs.version", ", ".join(v["version"] for v in runnable))
+            version = self.ask("jobs.version", ", ".join(runnable) + f" (default {self.version_names[0]})")
+        await self.functions_of(version)
         # Step 3 — function (omit when there is one)
         function = self.facts.get("function")
         if self.functions.get("function_name_needed") and not function:
@@ -188,34 +218,12 @@ class Assistant:
         return str(chosen.get("input_kind", "tabular"))
 
     async def tabular_input(self, request: dict[str, Any]) -> None:
-        shown = "What should be scored: a table, inline rows, files, or chat messages?"
-        while True:
-            source = self.ask("jobs.input", shown)
-            request["input"] = source
-            if source.get("kind") != "table":
-                return
-            fit = await self.rec.ok(
-                "describe_input",
-                {
-                    "table": source["table"],
-                    "model": self.model,
-                    "version": request["version"],
-                    "function": request["function"],
-                },
-            )
-            failing = [c for c in fit.get("fit", []) if c.get("status") == "fail"]
-            if not failing:
-                self.observed["input_rows"] = fit.get("row_count")
-                return
-            for c in failing:
-                self.error_seen(
-                    "describe_input", c.get("message", ""), check=c.get("name"), fix=c.get("fix", "")
-                )
-            shown = "The input does not fit: " + "; ".join(
-                f"{c['message']} ({c.get('fix', '')})" for c in failing
-            )
-            self.ask("jobs.input_fix", shown)  # the person's answer: another input, or stop
-            shown = "Which input then?"
+        """Step 4 — the input. A table is not described here: plan_batch_job (Step 8) checks it against
+        the signature and counts its rows (describe_input is optional; the person did not ask for it)."""
+        source = self.ask(
+            "jobs.input", "What should be scored: a table, inline rows, files, or chat messages?"
+        )
+        request["input"] = source
 
     async def output_and_pool(self, request: dict[str, Any], pool_stop: str = "jobs.compute_pool") -> None:
         # Step 5 — output stage
@@ -247,20 +255,29 @@ class Assistant:
                 fix="pick an SNOWFLAKE_SSE stage or create one with create_stage",
             )
             shown = text + " Pick an SSE stage, or shall I create one (create_stage)?"
-        # Step 6 — compute pool
+        # Step 6 — compute pool: the recommendation (with its state); list_compute_pools only as the
+        # alternatives, i.e. when the person picks another pool and its state is needed
         advice = await self.rec.ok(
             "recommend_compute_pool",
             {"model": self.model, "version": request["version"], "function": request["function"]},
         )
-        pools = await self.rec.ok("list_compute_pools")
-        answer = self.ask(pool_stop, f"Recommended: {advice.get('pool')} — {advice.get('reason')}")
+        shown = f"Recommended: {advice.get('pool')} — {advice.get('reason')} {advice.get('action') or ''}"
+        answer = self.ask(pool_stop, shown.strip())
         pool_name = answer["pool"] if isinstance(answer, dict) else answer
         if isinstance(answer, dict):
             request["engine"] = answer.get("engine")
             request["engine_args"] = answer.get("engine_args")
         request["compute_pool"] = pool_name
-        pool = next((p for p in pools.get("pools", []) if p["name"].upper() == str(pool_name).upper()), None)
-        suspended = bool(pool and pool.get("state") == "SUSPENDED" and not pool.get("auto_resume"))
+        if str(pool_name).upper() == str(advice.get("pool") or "").upper():
+            suspended = advice.get("pool_state") == "SUSPENDED" and "resume_compute_pool" in str(
+                advice.get("action") or ""
+            )
+        else:
+            pools = await self.rec.ok("list_compute_pools")
+            pool = next(
+                (p for p in pools.get("pools", []) if p["name"].upper() == str(pool_name).upper()), None
+            )
+            suspended = bool(pool and pool.get("state") == "SUSPENDED" and not pool.get("auto_resume"))
         offer = f"{pool_name} is SUSPENDED without auto-resume. Resume it?"
         if suspended and self.ask("jobs.resume_pool", offer) == "yes":
             await self.rec.gated_call("resume_compute_pool", {"name": pool_name})
@@ -268,7 +285,8 @@ class Assistant:
     async def plan_and_submit(self, request: dict[str, Any]) -> str | None:
         """Step 8 — plan, the mandatory checkpoint, submit."""
         for _ in range(MAX_PLAN_ROUNDS):
-            plan = await self.rec.ok("plan_batch_job", request)
+            # the plan checks input fit and row count, stage and pool; no code unless the person wants it
+            plan = await self.rec.ok("plan_batch_job", {**request, "include_code": False})
             if plan.get("ok"):
                 break
             failing = [c for c in plan.get("checks", []) if c.get("status") == "fail"]
@@ -296,7 +314,8 @@ class Assistant:
         return job_id
 
     async def wait(self, job_id: str, *, deadline_s: float = 120) -> dict[str, Any]:
-        """Step 9 — bounded waits until a terminal status (the person may ask to cancel meanwhile)."""
+        """Step 9 — bounded waits until a terminal status (the person may ask to cancel meanwhile). The
+        last view: on DONE a batch job's view also has `output` (verified) and `preview`."""
         cancel_after = self.facts.get("interrupt_cancel_after_rows")  # the person asks to cancel mid-run
         end = time.monotonic() + deadline_s
         while time.monotonic() < end:
@@ -306,7 +325,7 @@ class Assistant:
             done_rows = (job.get("progress") or {}).get("rows_done") or 0
             if job["status"] in TERMINAL:
                 self.observed["job"] = job
-                return dict(job)
+                return view
             if cancel_after is not None and done_rows >= int(cancel_after):
                 cancel_after = None
                 # Managing jobs: name the job and what cancelling does, STOP for which job and action
@@ -318,30 +337,47 @@ class Assistant:
                     await self.rec.gated_call("cancel_job", {"job_id": job_id})
         raise FlowError(f"job {job_id} did not finish in {deadline_s:.0f}s")
 
-    async def finish(self, job_id: str, *, results_stop: str = "jobs.results_next") -> None:
-        """Steps 9–11: wait, verify _SUCCESS, report, then the person's choice of next steps."""
-        job = await self.wait(job_id)
+    async def verified(self, job_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Step 9 — wait and verify: the job, and its preview when the output is complete (else None).
+
+        DONE: wait_for_job has checked the output; only output.state complete (_SUCCESS) counts.
+        FAILED / INTERNAL_ERROR: get_job_logs. Output partial or missing (also CANCELLED): say so,
+        inspect_output lists the files, nothing is previewed or saved as if complete."""
+        view = await self.wait(job_id)
+        job = view["job"]
         if job["status"] in ("FAILED", "INTERNAL_ERROR"):
             logs = await self.rec.ok("get_job_logs", {"job_id": job_id, "tail": 20})
             self.error_seen(
                 "wait_for_job", f"{job['status']}: {job.get('message')}", fix=str(logs.get("lines"))[:300]
             )
-        output = await self.rec.ok("inspect_output", {"job_id": job_id})
-        self.observed["output"] = output
+        output = view.get("output") or {}
         if output.get("state") != "complete":
+            self.observed["output"] = await self.rec.ok("inspect_output", {"job_id": job_id})
             self.observed["ended_at"] = "partial output"
+            return job, None
+        self.observed["output"] = output
+        return job, dict(view.get("preview") or {})
+
+    async def finish(self, job_id: str, *, results_stop: str = "jobs.results_next") -> None:
+        """Steps 9–10: wait and verify, report, then the person's choice of next steps."""
+        job, preview = await self.verified(job_id)
+        if preview is None:
             return  # never preview or save a partial output as if complete
+        output = self.observed["output"]
         shown = (
-            f"{job['status']}: {output.get('rows')} rows in {output.get('location')}. "
-            "Preview, save, clean up?"
+            f"{job['status']}: {output.get('rows')} rows in {output.get('parts')} file(s) at "
+            f"{output.get('location')}. Preview, save, clean up?"
         )
         while True:
             choice = self.ask(results_stop, shown)
             if choice == "done":
                 return
             if choice == "preview":
+                # the rows wait_for_job returned; preview_results only when the person wants more rows
+                self.observed["preview"] = preview
+            elif isinstance(choice, dict) and "more_rows" in choice:
                 self.observed["preview"] = await self.rec.ok(
-                    "preview_results", {"job_id": job_id, "limit": 5}
+                    "preview_results", {"job_id": job_id, "limit": int(choice["more_rows"])}
                 )
             elif isinstance(choice, dict) and "save" in choice:
                 saved = await self.rec.gated_call(
@@ -414,9 +450,9 @@ class Assistant:
         job_id = await self.plan_and_submit(request)
         if not job_id:
             return
-        job = await self.wait(job_id)
-        await self.rec.ok("inspect_output", {"job_id": job_id})
-        trial = await self.rec.ok("preview_results", {"job_id": job_id, "limit": 3})
+        job, trial = await self.verified(job_id)  # the trial's output verified and previewed by the wait
+        if trial is None:
+            return
         self.observed["trial_rows"] = len(trial.get("rows", []))
         if (
             self.ask(full_stop, f"Trial {job['status']}: {len(trial.get('rows', []))} rows. Run all files?")

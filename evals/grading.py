@@ -29,6 +29,20 @@ def _last(calls: list[Call], tool: str, pred: Any = None) -> Call | None:
     return None
 
 
+def _latest(calls: list[Call], tool: str, key: str) -> dict[str, Any] | None:
+    """The latest of: `tool`'s own output, or the `key` part of a wait_for_job (which verifies a DONE
+    batch job's output itself — state, _SUCCESS, rows, parts — and, when complete, returns its first
+    rows)."""
+    for c in reversed(calls):
+        if c.is_error:
+            continue
+        if c.tool == tool:
+            return c.structured
+        if c.tool == "wait_for_job" and (c.structured or {}).get(key):
+            return dict((c.structured or {})[key])
+    return None
+
+
 def observed(t: Transcript) -> dict[str, Any]:
     """What the flow achieved, from its tool outputs."""
     calls = t.calls
@@ -38,12 +52,12 @@ def observed(t: Transcript) -> dict[str, Any]:
     waited = _last(calls, "wait_for_job") or _last(calls, "get_job_status")
     if waited and waited.structured:
         out["job"] = waited.structured.get("job")
-    inspected = _last(calls, "inspect_output")
-    if inspected:
-        out["output"] = inspected.structured
-    preview = _last(calls, "preview_results")
-    if preview:
-        out["preview"] = preview.structured
+    output = _latest(calls, "inspect_output", "output")
+    if output is not None:
+        out["output"] = output
+    preview = _latest(calls, "preview_results", "preview")
+    if preview is not None:
+        out["preview"] = preview
     wh_preview = _last(calls, "run_in_warehouse", lambda c: not c.args.get("output_table"))
     if wh_preview and wh_preview.structured:
         out["warehouse_preview"] = wh_preview.structured.get("result")
@@ -125,6 +139,15 @@ def grade_transcript(s: Scenario, t: Transcript, *, exact_checkpoints: bool = Tr
         v.append(
             Verdict("never_called", not bad, f"called {bad}" if bad else f"none of {s.expect.never_called}")
         )
+    if s.expect.must_call:
+        missing = [tool for tool in s.expect.must_call if tool not in called]
+        v.append(
+            Verdict(
+                "must_call",
+                not missing,
+                f"not called {missing}" if missing else f"all of {s.expect.must_call}",
+            )
+        )
     for want_err in s.expect.outcome.errors_seen:
         ok, evidence = error_found(t, want_err)
         v.append(
@@ -174,8 +197,10 @@ def grade_outcome(s: Scenario, t: Transcript, home: Path | None) -> list[Verdict
             rows = output.get("rows")
         v.append(Verdict("rows", rows == o.rows, f"{rows} rows; expected {o.rows}"))
     if o.parts is not None:
-        parts = [f for f in output.get("files", []) if str(f.get("path", "")).endswith(".parquet")]
-        v.append(Verdict("parts", len(parts) == o.parts, f"{len(parts)} Parquet parts; expected {o.parts}"))
+        n: int | None = output.get("parts")  # wait_for_job counts the parts; inspect_output lists the files
+        if "files" in output:
+            n = len([f for f in output["files"] if str(f.get("path", "")).endswith(".parquet")])
+        v.append(Verdict("parts", n == o.parts, f"{n} Parquet parts; expected {o.parts}"))
     if o.columns is not None:
         cols = (got.get("preview") or got.get("warehouse_preview") or {}).get("columns")
         if cols is None and got.get("table"):

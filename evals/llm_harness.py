@@ -145,6 +145,8 @@ async def drive(s: Scenario, home: Path, kind: str, model: str) -> Transcript:  
 
 def _finished(t: Transcript) -> bool:
     last = t.calls[-1] if t.calls else None
+    if last and last.tool == "wait_for_job":  # a DONE batch job: the wait verified and previewed it
+        return bool((last.structured or {}).get("output"))
     return bool(last and last.tool in ("preview_results", "save_results_to_table", "inspect_output"))
 
 

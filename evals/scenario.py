@@ -65,6 +65,7 @@ class Expect(_Strict):
         description="gated tools that must answer confirmation_required, in order"
     )
     never_called: list[str] = Field(default_factory=list, description="tools the flow must not call")
+    must_call: list[str] = Field(default_factory=list, description="tools the flow must call (any order)")
     outcome: Outcome
 
 

@@ -85,6 +85,33 @@ def test_observed_reads_the_outcome_from_tool_outputs() -> None:
     assert "preview" not in got
 
 
+def test_observed_reads_the_verified_output_and_preview_from_wait_for_job() -> None:
+    """The jobs skill's Step 9: wait_for_job on DONE verifies _SUCCESS and returns the first rows, so the
+    outcome is read from it when there is no inspect_output / preview_results call."""
+    t = recorded("job-tabular-basic")
+    assert not {"inspect_output", "preview_results"} & {c.tool for c in t.calls}
+    got = observed(t)
+    assert got["output"]["state"] == "complete" and got["output"]["success_marker"] is True
+    assert got["output"]["rows"] == 2000 and got["output"]["parts"] >= 1
+    assert got["preview"]["columns"][-1] == "output_feature_0" and got["preview"]["rows"]
+
+
+def test_old_flow_calls_and_missing_must_calls_fail() -> None:
+    """A flow that still calls what the shorter skill dropped fails never_called; a partial output that is
+    not inspected fails must_call."""
+    t = recorded("job-tabular-basic")
+    waited = next(e for e in t.events if e.call and e.call.tool == "wait_for_job")
+    assert waited.call is not None
+    extra = copy.deepcopy(waited)
+    assert extra.call is not None
+    extra.name = extra.call.tool = "inspect_output"
+    t.events.insert(t.events.index(waited) + 1, extra)
+    assert "inspect_output" in failing(grade_transcript(SCENARIOS["job-tabular-basic"], t))["never_called"]
+    c = recorded("bad-cancel-mid-run")
+    c.events = [e for e in c.events if not (e.call and e.call.tool == "inspect_output")]
+    assert "inspect_output" in failing(grade_transcript(SCENARIOS["bad-cancel-mid-run"], c))["must_call"]
+
+
 def test_llm_grading_counts_stops_instead_of_names() -> None:
     s = SCENARIOS["job-tabular-basic"]
     t = recorded("job-tabular-basic")
@@ -119,3 +146,62 @@ def test_harness_without_a_key_is_skipped_never_passed(
     assert capsys.readouterr().out.startswith("skipped: no API key")
     report = json.loads((tmp_path / "llm_report.json").read_text())
     assert report["status"] == "skipped" and report["status"] != "passed"
+
+
+def test_scripted_assistant_asks_the_version_only_when_there_are_several() -> None:
+    """No fixture model has two versions, so the jobs skill's Step 2 branch is driven with canned answers:
+    several versions → list_model_versions (where each runs) and a STOP; a non-default choice →
+    show_model_functions again with that version."""
+    import anyio
+    from evals.assistant import Assistant
+    from evals.session import Recorder
+
+    fn = {"name": "PREDICT", "input_kind": "tabular"}
+    answers = {
+        "get_environment": {},
+        "show_model_functions": {
+            "version": "V2",
+            "versions": ["V1", "V2"],
+            "runnable_in": ["SPCS"],
+            "functions": [fn],
+        },
+        "list_model_versions": {
+            "versions": [
+                {"version": "V1", "runnable_in": ["SPCS"]},
+                {"version": "V2", "runnable_in": ["SPCS"]},
+            ]
+        },
+    }
+
+    class Client:
+        async def call_tool(self, tool: str, args: dict, read_timeout_seconds: float = 0) -> object:
+            from types import SimpleNamespace
+
+            out = (
+                dict(answers[tool], version=args.get("version", "V2"))
+                if tool == "show_model_functions"
+                else answers[tool]
+            )
+            return SimpleNamespace(
+                content=[SimpleNamespace(text=json.dumps(out))], is_error=False, structured_content=out
+            )
+
+    s = SCENARIOS["job-tabular-basic"].model_copy(
+        update={"person": {"entry.approach": "job", "jobs.version": "V1", "jobs.input": "stop"}}
+    )
+    rec = Recorder(Client(), Transcript(s.id), dict(s.person), {})
+    anyio.run(Assistant(rec, s).run)
+    calls = [(c.tool, c.args.get("version")) for c in rec.transcript.calls]
+    assert calls == [
+        ("get_environment", None),
+        ("show_model_functions", None),
+        ("list_model_versions", None),
+        ("show_model_functions", "V1"),
+    ]
+    assert rec.transcript.checkpoints == ["entry.approach", "jobs.version", "jobs.input"]
+    assert (
+        "default V2"
+        in rec.transcript.events[[e.name for e in rec.transcript.events].index("jobs.version")].detail[
+            "shown"
+        ]
+    )
