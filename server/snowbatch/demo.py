@@ -60,21 +60,28 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
         _step(console, 1, "Connect: the server over stdio")
         env_info = await c.call("get_environment", {})
         e = env_info["environment"]
-        console.print(f"backend [bold]{e['backend']}[/], snowflake-ml-python {e['snowml_version']}, "
-                      f"default schema {e['database']}.{e['schema']}")
+        console.print(
+            f"backend [bold]{e['backend']}[/], snowflake-ml-python {e['snowml_version']}, "
+            f"default schema {e['database']}.{e['schema']}"
+        )
 
         _step(console, 2, "Discover: models and the functions of the churn model")
         models = await c.call("list_models", {})
         for m in models["items"]:
             console.print(f"  {m['name']}  (default {m['default_version']}) — {m['comment']}")
         fns = await c.call("show_model_functions", {"model": model})
-        console.print("  functions: " + ", ".join(f["name"] for f in fns["functions"])
-                      + f"  → approach: {fns['approach']}")
+        console.print(
+            "  functions: "
+            + ", ".join(f["name"] for f in fns["functions"])
+            + f"  → approach: {fns['approach']}"
+        )
 
         _step(console, 3, "Check the input against the signature before spending anything")
         desc = await c.call("describe_input", {"table": table, "model": model, "function": "PREDICT_PROBA"})
-        console.print(f"  {desc['source']}: {desc['row_count']:,} rows; "
-                      + "; ".join(f"{ck['status']}: {ck['message']}" for ck in desc["fit"]))
+        console.print(
+            f"  {desc['source']}: {desc['row_count']:,} rows; "
+            + "; ".join(f"{ck['status']}: {ck['message']}" for ck in desc["fit"])
+        )
 
         _step(console, 4, "Output stage and compute pool")
         stages = await c.call("list_stages", {})
@@ -84,10 +91,17 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
 
         _step(console, 5, "Plan the job (preflight checks, summary, code for your snowflake-ml-python)")
         run_id = time.strftime("%Y%m%d-%H%M%S")
-        plan = await c.call("plan_batch_job", {
-            "model": model, "function": "PREDICT_PROBA", "input": {"kind": "table", "table": table},
-            "output_stage": f"@{stage}/churn-scores/{run_id}/", "compute_pool": pool["pool"],
-            "include_code": False})
+        plan = await c.call(
+            "plan_batch_job",
+            {
+                "model": model,
+                "function": "PREDICT_PROBA",
+                "input": {"kind": "table", "table": table},
+                "output_stage": f"@{stage}/churn-scores/{run_id}/",
+                "compute_pool": pool["pool"],
+                "include_code": False,
+            },
+        )
         for ck in plan["checks"]:
             colour = {"pass": "green", "warn": "yellow", "fail": "red"}[ck["status"]]
             console.print(f"  [{colour}]{ck['status']:>4}[/] {ck['message']}")
@@ -107,8 +121,10 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
             return {"approved": False, "calls": c.calls, "bytes": c.bytes}
 
         _step(console, 7, "Submit with the confirmation token, then wait with progress")
-        submitted = await c.call("submit_batch_job", {"plan_id": plan["plan_id"],
-                                                      "confirmation_token": gated["confirmation_token"]})
+        submitted = await c.call(
+            "submit_batch_job",
+            {"plan_id": plan["plan_id"], "confirmation_token": gated["confirmation_token"]},
+        )
         job_id = submitted["result"]["job_id"]
         console.print(f"  job {job_id}")
         job = await _wait(c, console, job_id)
@@ -119,8 +135,10 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
 
         _step(console, 8, "Verify: _SUCCESS present, rows complete")
         out = await c.call("inspect_output", {"job_id": job_id})
-        console.print(f"  state [bold]{out['state']}[/], _SUCCESS {out['success_marker']}, "
-                      f"{out['rows']:,} rows in {len(out['files']) - 1} Parquet part(s), {out['total_bytes']:,} bytes")
+        console.print(
+            f"  state [bold]{out['state']}[/], _SUCCESS {out['success_marker']}, "
+            f"{out['rows']:,} rows in {len(out['files']) - 1} Parquet part(s), {out['total_bytes']:,} bytes"
+        )
         if out["state"] != "complete":
             raise DemoFailed("the output is not complete")
 
@@ -130,28 +148,45 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
         for row in preview["rows"]:
             grid.add_row(*[str(row[col]) for col in preview["columns"]])
         console.print(grid)
-        return {"approved": True, "job_id": job_id, "location": out["location"], "rows": out["rows"],
-                "calls": c.calls, "bytes": c.bytes}
+        return {
+            "approved": True,
+            "job_id": job_id,
+            "location": out["location"],
+            "rows": out["rows"],
+            "calls": c.calls,
+            "bytes": c.bytes,
+        }
 
 
 async def _wait(c: DemoClient, console: Console, job_id: str) -> dict[str, Any]:
-    with Progress(TextColumn("  {task.description}"), BarColumn(), TextColumn("{task.fields[label]}"),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("  {task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[label]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task("scoring", total=None, label="starting")
 
         async def on_progress(done: float, total: float | None, message: str | None) -> None:
             bar.update(task, completed=done, total=total, label=f"{done:,.0f}/{total or 0:,.0f} rows")
 
         while True:
-            view = await c.call("wait_for_job", {"job_id": job_id, "timeout_seconds": 30},
-                                progress_callback=on_progress)
+            view = await c.call(
+                "wait_for_job", {"job_id": job_id, "timeout_seconds": 30}, progress_callback=on_progress
+            )
             job = view["job"]
             if job["status"] in ("DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR", "DELETED"):
                 prog = job.get("progress") or {}
                 if prog.get("rows_total"):
                     done = prog.get("rows_done") or 0
-                    bar.update(task, completed=done, total=prog["rows_total"],
-                               label=f"{done:,}/{prog['rows_total']:,} rows")
+                    bar.update(
+                        task,
+                        completed=done,
+                        total=prog["rows_total"],
+                        label=f"{done:,}/{prog['rows_total']:,} rows",
+                    )
                 return job
 
 
@@ -165,7 +200,9 @@ def seed(home: Path, console: Console, rows: int) -> None:
     console.print(f"  stages {', '.join(report.stages)};  pools {', '.join(report.pools)}")
 
 
-def run_demo(home: Path, *, rows: int = 100_000, approve: bool | None = None, fresh: bool = True) -> dict[str, Any]:
+def run_demo(
+    home: Path, *, rows: int = 100_000, approve: bool | None = None, fresh: bool = True
+) -> dict[str, Any]:
     import anyio
 
     console = Console()
@@ -183,9 +220,11 @@ def run_demo(home: Path, *, rows: int = 100_000, approve: bool | None = None, fr
         from snowbatch.core.names import StageLocation
 
         folder = LocalAccount(home).location_path(StageLocation.parse(result["location"]))
-        console.print(f"[bold green]Done[/] in {elapsed:.1f}s: {result['rows']:,} rows scored by job "
-                      f"{result['job_id']}.\nResults: {result['location']}\n  (on disk: {folder})\n"
-                      f"The flow took {result['calls']} tool calls and {result['bytes']:,} bytes of tool output.")
+        console.print(
+            f"[bold green]Done[/] in {elapsed:.1f}s: {result['rows']:,} rows scored by job "
+            f"{result['job_id']}.\nResults: {result['location']}\n  (on disk: {folder})\n"
+            f"The flow took {result['calls']} tool calls and {result['bytes']:,} bytes of tool output."
+        )
         console.print(f"Try it from your assistant: SNOWBATCH_HOME={home} snowbatch serve")
     result["seconds"] = round(elapsed, 1)
     if os.environ.get("SNOWBATCH_DEMO_JSON"):  # machine-readable summary for tests and benchmarks

@@ -1,7 +1,6 @@
 """The server in-process over both backends (local, and the SQL-level fake Snowflake session): the tool
 contract, the checkpoints and a real job."""
 
-from pathlib import Path
 from typing import Any
 
 import mcp.types as types
@@ -25,7 +24,9 @@ GATED = {
 }
 
 
-async def test_every_tool_is_annotated_and_exactly_the_mutating_ones_are_gated(deployment: Deployment) -> None:
+async def test_every_tool_is_annotated_and_exactly_the_mutating_ones_are_gated(
+    deployment: Deployment,
+) -> None:
     async with Client(deployment.make_server()) as client:
         tools = (await client.list_tools()).tools
     names = {t.name for t in tools}

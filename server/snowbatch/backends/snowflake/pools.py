@@ -60,7 +60,7 @@ def pool_info(row: dict[str, Any]) -> PoolInfo:
     state = str(row.get("state") or "").upper()
     return PoolInfo(
         name=str(row["name"]),
-        state=state if state in _STATES else "UNKNOWN",  # type: ignore[arg-type]
+        state=state if state in _STATES else "UNKNOWN",
         instance_family=family,
         min_nodes=int(row.get("min_nodes") or 1),
         max_nodes=int(row.get("max_nodes") or 1),
