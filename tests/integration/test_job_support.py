@@ -55,7 +55,9 @@ def _template_home() -> Path:
     if "home" not in _TEMPLATE:
         home = Path(tempfile.mkdtemp(prefix="snowbatch-jobs-template-")) / "home"
         backend = LocalBackend(home)
-        backend.create_stage(ObjectName.parse(STAGE.lstrip("@")), comment="job-control tests")
+        # Admin-level create (as `snowbatch local put --create-stage`): the account has no database yet,
+        # and the tool-facing create_stage, like Snowflake, needs one.
+        backend.stages.create(ObjectName.parse(STAGE.lstrip("@")), comment="job-control tests")
         backend.create_compute_pool(
             Identifier("CPU_POOL"),
             instance_family="CPU_X64_S",
