@@ -66,8 +66,12 @@ def test_python_code_passes_ruff(rendered: dict[str, RenderedCode], tmp_path: Pa
             path = tmp_path / f"case_{i}.py"
             path.write_text(code.code, encoding="utf-8")
             files[path.name] = key
-    result = subprocess.run([ruff, "check", *RUFF_ARGS, "--output-format", "json", str(tmp_path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [ruff, "check", *RUFF_ARGS, "--output-format", "json", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     findings = json.loads(result.stdout or "[]")
     problems = [f"{files[Path(f['filename']).name]}: {f['code']} {f['message']}" for f in findings]
     assert problems == [], "\n".join(problems[:20])

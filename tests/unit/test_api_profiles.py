@@ -11,8 +11,13 @@ from snowbatch.core.errors import InvalidRequest
 
 @pytest.mark.parametrize(
     ("text", "version"),
-    [("2.6.0", (2, 6, 0)), ("1.38", (1, 38, 0)), (" v1.45.2 ", (1, 45, 2)), ("2.6.1rc1", (2, 6, 1)),
-     ("2.0.0.post1", (2, 0, 0))],
+    [
+        ("2.6.0", (2, 6, 0)),
+        ("1.38", (1, 38, 0)),
+        (" v1.45.2 ", (1, 45, 2)),
+        ("2.6.1rc1", (2, 6, 1)),
+        ("2.0.0.post1", (2, 0, 0)),
+    ],
 )
 def test_versions_parse_as_people_write_them(text: str, version: tuple[int, int, int]) -> None:
     assert parse_version(text) == version
@@ -45,8 +50,12 @@ def test_newer_releases_are_refused_with_the_newest_known_target() -> None:
 
 @pytest.mark.parametrize(
     ("version", "module"),
-    [("1.28.0", "snowflake.ml.model.batch"), ("1.54.0", "snowflake.ml.model.batch"),
-     ("2.0.0", "snowflake.ml.model.batch_inference"), ("2.6.0", "snowflake.ml.model.batch_inference")],
+    [
+        ("1.28.0", "snowflake.ml.model.batch"),
+        ("1.54.0", "snowflake.ml.model.batch"),
+        ("2.0.0", "snowflake.ml.model.batch_inference"),
+        ("2.6.0", "snowflake.ml.model.batch_inference"),
+    ],
 )
 def test_spec_classes_come_from_the_module_of_that_release(version: str, module: str) -> None:
     assert profile_for(version).spec_module == module
@@ -82,8 +91,16 @@ def test_features_start_at_their_release(feature: str, before: str, since: str) 
 
 @pytest.mark.parametrize(
     "feature",
-    ["job_spec", "specs_in_batch", "engine_options_dict", "job_name_prefix", "job_spec_block",
-     "base_stage_location", "client_adds_tensor_parallel", "v2_specs_preview"],
+    [
+        "job_spec",
+        "specs_in_batch",
+        "engine_options_dict",
+        "job_name_prefix",
+        "job_spec_block",
+        "base_stage_location",
+        "client_adds_tensor_parallel",
+        "v2_specs_preview",
+    ],
 )
 def test_1_x_only_features_are_gone_in_2_0(feature: str) -> None:
     assert profile_for("1.54.0").has(feature)

@@ -17,8 +17,12 @@ from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 from snowbatch.resources import templates_dir
 
-JOB = {"model": "ML.PUBLIC.CHURN", "input_table": "ML.PUBLIC.CUSTOMERS", "output_stage": "@ML.PUBLIC.OUT/x/",
-       "compute_pool": "CPU_POOL"}
+JOB = {
+    "model": "ML.PUBLIC.CHURN",
+    "input_table": "ML.PUBLIC.CUSTOMERS",
+    "output_stage": "@ML.PUBLIC.OUT/x/",
+    "compute_pool": "CPU_POOL",
+}
 
 
 def _problem(call) -> InvalidRequest:  # type: ignore[no-untyped-def]
@@ -82,9 +86,15 @@ def test_exactly_one_input_is_required() -> None:
 
 @pytest.mark.parametrize(
     ("param", "value", "why"),
-    [("model", "CHURN", "fully qualified"), ("output_stage", "ML.PUBLIC.OUT", "starts with @"),
-     ("compute_pool", '"my pool"', "quoted"), ("mode", "append", "one of"), ("columns", "AGE", "list"),
-     ("params", {"x": float("nan")}, "finite"), ("job_name", "a b", "not a valid Snowflake name")],
+    [
+        ("model", "CHURN", "fully qualified"),
+        ("output_stage", "ML.PUBLIC.OUT", "starts with @"),
+        ("compute_pool", '"my pool"', "quoted"),
+        ("mode", "append", "one of"),
+        ("columns", "AGE", "list"),
+        ("params", {"x": float("nan")}, "finite"),
+        ("job_name", "a b", "not a valid Snowflake name"),
+    ],
 )
 def test_bad_values_are_refused_naming_the_parameter(param: str, value: object, why: str) -> None:
     problem = _problem(lambda: render("run_batch_tabular", {**JOB, param: value}, "2.6.0"))
@@ -94,12 +104,23 @@ def test_bad_values_are_refused_naming_the_parameter(param: str, value: object, 
 def test_a_parameter_the_target_release_lacks_is_refused_with_the_release_needed() -> None:
     problem = _problem(lambda: render("run_batch_tabular", {**JOB, "partition_column": "STORE"}, "1.28.0"))
     assert "partition_column needs snowflake-ml-python 1.31.0" in problem.problem
-    problem = _problem(lambda: render("run_batch_scaled", {**JOB, "replicas": 1, "engine": "python_generic"},
-                                      "1.28.0"))
+    problem = _problem(
+        lambda: render("run_batch_scaled", {**JOB, "replicas": 1, "engine": "python_generic"}, "1.28.0")
+    )
     assert "engine='python_generic' needs snowflake-ml-python 1.29.0" in problem.problem
-    assert "input_stage_location needs" in _problem(lambda: render(
-        "run_batch_tabular", {**{k: v for k, v in JOB.items() if k != "input_table"},
-                              "input_stage_location": "@ML.PUBLIC.IN/"}, "1.54.0")).problem
+    assert (
+        "input_stage_location needs"
+        in _problem(
+            lambda: render(
+                "run_batch_tabular",
+                {
+                    **{k: v for k, v in JOB.items() if k != "input_table"},
+                    "input_stage_location": "@ML.PUBLIC.IN/",
+                },
+                "1.54.0",
+            )
+        ).problem
+    )
 
 
 def test_an_unsupported_target_release_is_refused() -> None:
@@ -124,8 +145,9 @@ def test_1_x_code_uses_job_spec_and_a_per_job_stage_location() -> None:
 
 
 def test_2_x_code_uses_keywords_and_the_base_location() -> None:
-    code = render("run_batch_scaled", {**JOB, "replicas": 3, "num_workers": 2, "gpu_requests": "1"},
-                  "2.6.0").code
+    code = render(
+        "run_batch_scaled", {**JOB, "replicas": 3, "num_workers": 2, "gpu_requests": "1"}, "2.6.0"
+    ).code
     assert "from snowflake.ml.model.batch_inference import (" in code
     assert "JobSpec" not in code and "OutputSpec(stage_location=OUTPUT_BASE" in code
     assert "resources_spec=ResourcesSpec(" in code and "inference_spec=InferenceSpec(" in code
@@ -133,8 +155,15 @@ def test_2_x_code_uses_keywords_and_the_base_location() -> None:
 
 
 def test_vllm_options_are_a_dict_in_1_x_and_engine_options_in_2_x() -> None:
-    chat = {"model": "ML.PUBLIC.VL", "prompt": "Hi", "output_stage": "@ML.PUBLIC.OUT/", "compute_pool": "GPU",
-            "engine": "vllm", "engine_args": ["--max-model-len=4096"], "gpu_requests": "2"}
+    chat = {
+        "model": "ML.PUBLIC.VL",
+        "prompt": "Hi",
+        "output_stage": "@ML.PUBLIC.OUT/",
+        "compute_pool": "GPU",
+        "engine": "vllm",
+        "engine_args": ["--max-model-len=4096"],
+        "gpu_requests": "2",
+    }
     old = render("run_batch_chat", chat, "1.38.0")
     assert '"engine": InferenceEngine.VLLM,' in old.code and "inference_engine_options={" in old.code
     new = render("run_batch_chat", chat, "2.0.0")
@@ -143,8 +172,13 @@ def test_vllm_options_are_a_dict_in_1_x_and_engine_options_in_2_x() -> None:
 
 
 def test_generation_settings_go_to_params_or_columns() -> None:
-    chat = {"model": "ML.PUBLIC.VL", "prompt": "Hi", "output_stage": "@ML.PUBLIC.OUT/", "compute_pool": "GPU",
-            "generation": {"temperature": 0.2, "stop": ["END"]}}
+    chat = {
+        "model": "ML.PUBLIC.VL",
+        "prompt": "Hi",
+        "output_stage": "@ML.PUBLIC.OUT/",
+        "compute_pool": "GPU",
+        "generation": {"temperature": 0.2, "stop": ["END"]},
+    }
     as_params = render("run_batch_chat", chat, "2.6.0").code
     assert 'params={"temperature": 0.2, "stop": ["END"]}' in as_params
     as_columns = render("run_batch_chat", {**chat, "generation_as": "columns"}, "2.6.0").code
@@ -154,24 +188,41 @@ def test_generation_settings_go_to_params_or_columns() -> None:
 
 
 def test_chat_settings_as_params_warn_about_pre_1_38_signatures() -> None:
-    chat = {"model": "ML.PUBLIC.VL", "prompt": "Hi", "output_stage": "@ML.PUBLIC.OUT/", "compute_pool": "GPU",
-            "generation": {"temperature": 0.2}}
+    chat = {
+        "model": "ML.PUBLIC.VL",
+        "prompt": "Hi",
+        "output_stage": "@ML.PUBLIC.OUT/",
+        "compute_pool": "GPU",
+        "generation": {"temperature": 0.2},
+    }
     assert any("before 1.38" in n for n in render("run_batch_chat", chat, "1.33.0").notes)
     assert not any("before 1.38" in n for n in render("run_batch_chat", chat, "1.38.0").notes)
 
 
 def test_files_get_column_handling_under_the_stored_column_name() -> None:
-    files = {"model": "ML.PUBLIC.VIT", "file_stage": "@ML.PUBLIC.MEDIA/img/", "file_column": "images",
-             "encoding": "BASE64_DATA_URL", "output_stage": "@ML.PUBLIC.OUT/", "compute_pool": "GPU"}
+    files = {
+        "model": "ML.PUBLIC.VIT",
+        "file_stage": "@ML.PUBLIC.MEDIA/img/",
+        "file_column": "images",
+        "encoding": "BASE64_DATA_URL",
+        "output_stage": "@ML.PUBLIC.OUT/",
+        "compute_pool": "GPU",
+    }
     code = render("run_batch_files", files, "2.6.0").code
-    assert ('"IMAGES": {"input_format": InputFormat.FULL_STAGE_PATH, '
-            '"convert_to": FileEncoding.BASE64_DATA_URL}') in code
+    assert (
+        '"IMAGES": {"input_format": InputFormat.FULL_STAGE_PATH, "convert_to": FileEncoding.BASE64_DATA_URL}'
+    ) in code
     assert 'column_name="IMAGES"' in code
 
 
 def test_conflicting_chat_inputs_fail_the_render_with_what_to_do() -> None:
-    chat = {"model": "ML.PUBLIC.VL", "messages_table": "ML.PUBLIC.MSGS", "files": ["@ML.PUBLIC.M/a.jpg"],
-            "output_stage": "@ML.PUBLIC.OUT/", "compute_pool": "GPU"}
+    chat = {
+        "model": "ML.PUBLIC.VL",
+        "messages_table": "ML.PUBLIC.MSGS",
+        "files": ["@ML.PUBLIC.M/a.jpg"],
+        "output_stage": "@ML.PUBLIC.OUT/",
+        "compute_pool": "GPU",
+    }
     assert "messages_table alone" in _problem(lambda: render("run_batch_chat", chat, "2.6.0")).next_step
 
 
@@ -181,9 +232,16 @@ HOSTILE = 'x"); __import__("os").system("rm -rf ~"); ("'
 
 
 def test_hostile_text_stays_a_python_string() -> None:
-    code = render("run_batch_tabular", {**JOB, "input_table": None, "input_query": HOSTILE,
-                                        "model": f'ML.PUBLIC."{HOSTILE.replace(chr(34), chr(34) * 2)}"'},
-                  "2.6.0").code
+    code = render(
+        "run_batch_tabular",
+        {
+            **JOB,
+            "input_table": None,
+            "input_query": HOSTILE,
+            "model": f'ML.PUBLIC."{HOSTILE.replace(chr(34), chr(34) * 2)}"',
+        },
+        "2.6.0",
+    ).code
     tree = ast.parse(code)
     called = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     assert not any("system" in c or "__import__" in c for c in called)
@@ -191,10 +249,17 @@ def test_hostile_text_stays_a_python_string() -> None:
 
 
 def test_hostile_names_stay_quoted_identifiers_in_sql() -> None:
-    code = render("sql_model_function", {
-        "model": "ML.PUBLIC.CHURN", "version": "V1", "function_name": "predict",
-        "input_table": 'ML.PUBLIC."t; DROP TABLE x; --"', "columns": ['"a"", b"'],
-    }, "2.6.0").code
+    code = render(
+        "sql_model_function",
+        {
+            "model": "ML.PUBLIC.CHURN",
+            "version": "V1",
+            "function_name": "predict",
+            "input_table": 'ML.PUBLIC."t; DROP TABLE x; --"',
+            "columns": ['"a"", b"'],
+        },
+        "2.6.0",
+    ).code
     assert 'FROM ML.PUBLIC."t; DROP TABLE x; --" AS src' in code
     assert '!PREDICT(src."a"", b")' in code
 
@@ -202,7 +267,7 @@ def test_hostile_names_stay_quoted_identifiers_in_sql() -> None:
 def test_literals() -> None:
     assert py_literal("it's") == '"it\'s"' and py_literal('say "hi"') == "'say \"hi\"'"
     assert py_literal({"a": [1, 2.5, None, True]}) == '{"a": [1, 2.5, None, True]}'
-    assert py_literal(ObjectName.parse('db."My Sc".t')) == '\'DB."My Sc".T\''
+    assert py_literal(ObjectName.parse('db."My Sc".t')) == "'DB.\"My Sc\".T'"
     assert sql_literal(Identifier.parse("select")) == '"SELECT"'  # reserved words stay quoted
     assert sql_literal(Identifier.parse("churn")) == "CHURN"
     assert sql_literal(StageLocation.parse("@ml.public.st/it's/")) == "'@ML.PUBLIC.ST/it''s/'"
@@ -210,15 +275,27 @@ def test_literals() -> None:
 
 
 def test_import_block_is_sorted_and_wrapped_as_isort_wants() -> None:
-    block = import_block("uuid", "", "snowflake.ml.registry:Registry", "json",
-                         "snowflake.ml.model.batch:SaveMode", "snowflake.ml.model.batch:JobSpec")
+    block = import_block(
+        "uuid",
+        "",
+        "snowflake.ml.registry:Registry",
+        "json",
+        "snowflake.ml.model.batch:SaveMode",
+        "snowflake.ml.model.batch:JobSpec",
+    )
     assert block.splitlines() == [
-        "import json", "import uuid", "",
+        "import json",
+        "import uuid",
+        "",
         "from snowflake.ml.model.batch import JobSpec, SaveMode",
         "from snowflake.ml.registry import Registry",
     ]
-    long = import_block(*(f"snowflake.ml.model.batch_inference:{n}" for n in
-                          ("SaveMode", "OutputSpec", "InputSpec", "ResourcesSpec", "InferenceSpec")))
+    long = import_block(
+        *(
+            f"snowflake.ml.model.batch_inference:{n}"
+            for n in ("SaveMode", "OutputSpec", "InputSpec", "ResourcesSpec", "InferenceSpec")
+        )
+    )
     assert long.splitlines()[0] == "from snowflake.ml.model.batch_inference import ("
     assert long.splitlines()[1] == "    InferenceSpec,"
 
@@ -241,15 +318,24 @@ def test_a_value_the_template_needs_but_lacks_fails_with_its_name(
 
 def test_sql_templates_do_not_depend_on_the_release() -> None:
     params = {"pool": "gpu_pool", "instance_family": "GPU_NV_S"}
-    assert render("create_compute_pool", params, "1.28.0").code == render("create_compute_pool", params,
-                                                                           "2.6.0").code
+    assert (
+        render("create_compute_pool", params, "1.28.0").code
+        == render("create_compute_pool", params, "2.6.0").code
+    )
 
 
 def test_importing_codegen_loads_no_heavy_library() -> None:
     # (The bare `snowflake` namespace package is preloaded by a .pth file; its subpackages are not.)
-    probe = ("import sys; import snowbatch.core.codegen, snowbatch.core.api_profiles; "
-             "print(sorted(m for m in sys.modules if m.startswith("
-             "('snowflake.', 'pandas', 'pyarrow', 'duckdb', 'sklearn', 'jinja2'))))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(Path(codegen.__file__).parents[2])})
+    probe = (
+        "import sys; import snowbatch.core.codegen, snowbatch.core.api_profiles; "
+        "print(sorted(m for m in sys.modules if m.startswith("
+        "('snowflake.', 'pandas', 'pyarrow', 'duckdb', 'sklearn', 'jinja2'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(codegen.__file__).parents[2])},
+    )
     assert out.stdout.strip() == "[]"

@@ -14,9 +14,15 @@ from snowbatch.core.requests import BatchJobSpec, ResolvedInput
 
 def spec(input_: ResolvedInput, **overrides: Any) -> BatchJobSpec:
     fields: dict[str, Any] = {
-        "model": "ML.PUBLIC.CHURN", "version": "V1", "function_name": "PREDICT", "target_method": "predict",
-        "input": input_, "output_stage": "@ML.PUBLIC.OUT/scores/", "compute_pool": "CPU_POOL",
-        "mode": "error", "job_name": "BATCH_20240101_ABC",
+        "model": "ML.PUBLIC.CHURN",
+        "version": "V1",
+        "function_name": "PREDICT",
+        "target_method": "predict",
+        "input": input_,
+        "output_stage": "@ML.PUBLIC.OUT/scores/",
+        "compute_pool": "CPU_POOL",
+        "mode": "error",
+        "job_name": "BATCH_20240101_ABC",
     }
     return BatchJobSpec(**{**fields, **overrides})
 
@@ -36,8 +42,7 @@ def test_a_table_job_with_defaults_is_the_basic_tabular_template() -> None:
 
 @pytest.mark.parametrize(
     "scaling",
-    [{"replicas": 3}, {"num_workers": 4}, {"max_batch_rows": 100}, {"gpu_requests": "1"},
-     {"engine": "vllm"}],
+    [{"replicas": 3}, {"num_workers": 4}, {"max_batch_rows": 100}, {"gpu_requests": "1"}, {"engine": "vllm"}],
 )
 def test_any_scaling_setting_selects_the_scaled_template(scaling: dict[str, Any]) -> None:
     template, params = spec_parameters(spec(TABLE, **scaling))
@@ -66,12 +71,18 @@ def test_inline_rows_become_a_dataframe() -> None:
 def test_a_case_sensitive_function_keeps_its_quotes() -> None:
     _, params = spec_parameters(spec(TABLE, function_name="predictProba"))
     assert params["function_name"] == '"predictProba"'
-    assert """function_name='"predictProba"'""" in render_for_spec(spec(TABLE, function_name="predictProba"),
-                                                                   "2.6.0").code
+    assert (
+        """function_name='"predictProba"'"""
+        in render_for_spec(spec(TABLE, function_name="predictProba"), "2.6.0").code
+    )
 
 
-FILES = ResolvedInput(kind="files", files=["@ML.PUBLIC.MEDIA/a.jpg", "@ML.PUBLIC.MEDIA/b.jpg"],
-                      file_column="IMAGES", columns=["IMAGES"])
+FILES = ResolvedInput(
+    kind="files",
+    files=["@ML.PUBLIC.MEDIA/a.jpg", "@ML.PUBLIC.MEDIA/b.jpg"],
+    file_column="IMAGES",
+    columns=["IMAGES"],
+)
 
 
 def test_a_files_job_lists_its_exact_files_with_their_encoding() -> None:
@@ -80,8 +91,9 @@ def test_a_files_job_lists_its_exact_files_with_their_encoding() -> None:
     assert template == "run_batch_files" and params["encoding"] == "RAW_BYTES"
     code = render_for_spec(job, "1.54.0").code
     assert '"@ML.PUBLIC.MEDIA/a.jpg",' in code and 'schema=["IMAGES"]' in code
-    assert ('"IMAGES": {"input_format": InputFormat.FULL_STAGE_PATH, '
-            '"convert_to": FileEncoding.RAW_BYTES}') in code
+    assert (
+        '"IMAGES": {"input_format": InputFormat.FULL_STAGE_PATH, "convert_to": FileEncoding.RAW_BYTES}'
+    ) in code
     assert 'gpu_requests="1",' in code
 
 
@@ -92,10 +104,20 @@ def test_a_files_job_without_an_encoding_is_refused_with_the_fix() -> None:
 
 
 def test_a_chat_job_from_files_builds_messages_around_the_prompt() -> None:
-    chat = ResolvedInput(kind="chat", files=["@ML.PUBLIC.MEDIA/a.mp3"], columns=["MESSAGES"],
-                         chat_template={"prompt": "Summarise.", "system": "Be short.", "media": "audio"})
-    job = spec(chat, params={"temperature": 0.1}, engine="vllm", engine_args=["--max-model-len=4096"],
-               gpu_requests="1", compute_pool="GPU_POOL")
+    chat = ResolvedInput(
+        kind="chat",
+        files=["@ML.PUBLIC.MEDIA/a.mp3"],
+        columns=["MESSAGES"],
+        chat_template={"prompt": "Summarise.", "system": "Be short.", "media": "audio"},
+    )
+    job = spec(
+        chat,
+        params={"temperature": 0.1},
+        engine="vllm",
+        engine_args=["--max-model-len=4096"],
+        gpu_requests="1",
+        compute_pool="GPU_POOL",
+    )
     template, params = spec_parameters(job)
     assert template == "run_batch_chat" and params["media"] == "audio"
     code = render_for_spec(job, "2.6.0").code
@@ -116,8 +138,15 @@ def test_the_code_targets_the_release_asked_for() -> None:
 
 def test_a_files_job_planned_from_a_stage_listing_re_lists_the_stage_instead_of_carrying_every_path() -> None:
     many = [f"@ML.PUBLIC.MEDIA/clips/{i:05d}.wav" for i in range(5000)]
-    listed = ResolvedInput(kind="files", files=many, file_column="AUDIO", columns=["AUDIO"],
-                           stage_location="@ML.PUBLIC.MEDIA/clips/", pattern=r".*\.wav", limit=None)
+    listed = ResolvedInput(
+        kind="files",
+        files=many,
+        file_column="AUDIO",
+        columns=["AUDIO"],
+        stage_location="@ML.PUBLIC.MEDIA/clips/",
+        pattern=r".*\.wav",
+        limit=None,
+    )
     job = spec(listed, column_handling={"AUDIO": "RAW_BYTES"})
     template, params = spec_parameters(job)
     code = render_for_spec(job, "2.6.0").code

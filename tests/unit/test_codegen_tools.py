@@ -52,9 +52,16 @@ async def test_listing_is_compact_and_details_come_on_request(server: MCPServer)
 
 
 async def test_generate_code_renders_for_the_release_asked(server: MCPServer) -> None:
-    args = {"template": "run_batch_tabular", "snowml_version": "1.40.0", "parameters": {
-        "model": "ML.PUBLIC.CHURN", "input_table": "ML.PUBLIC.T", "output_stage": "@ML.PUBLIC.OUT/",
-        "compute_pool": "CPU_POOL"}}
+    args = {
+        "template": "run_batch_tabular",
+        "snowml_version": "1.40.0",
+        "parameters": {
+            "model": "ML.PUBLIC.CHURN",
+            "input_table": "ML.PUBLIC.T",
+            "output_stage": "@ML.PUBLIC.OUT/",
+            "compute_pool": "CPU_POOL",
+        },
+    }
     async with Client(server) as client:
         result = await client.call_tool("generate_code", args)
     assert not result.is_error
@@ -65,8 +72,10 @@ async def test_generate_code_renders_for_the_release_asked(server: MCPServer) ->
 async def test_bad_requests_come_back_as_errors_with_the_next_step(server: MCPServer) -> None:
     async with Client(server) as client:
         missing = await client.call_tool("generate_code", {"template": "create_stage"})
-        old = await client.call_tool("generate_code", {"template": "create_stage", "snowml_version": "1.20.0",
-                                                       "parameters": {"stage": "ML.PUBLIC.S"}})
+        old = await client.call_tool(
+            "generate_code",
+            {"template": "create_stage", "snowml_version": "1.20.0", "parameters": {"stage": "ML.PUBLIC.S"}},
+        )
         unknown = await client.call_tool("list_templates", {"template": "nope"})
     assert missing.is_error and "needs stage" in missing.content[0].text
     assert old.is_error and "Next step: Upgrade" in old.content[0].text

@@ -192,9 +192,15 @@ class _Checker:
         properties = [(n, o) for n, o in hits if _is_property(n)]
         node, owner = (properties or hits)[0]
         member = Symbol(
-            "class" if isinstance(node, ast.ClassDef) else
-            "function" if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else "value",
-            owner.module, f"{owner.qualname}.{expr.attr}", node, owner,
+            "class"
+            if isinstance(node, ast.ClassDef)
+            else "function"
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            else "value",
+            owner.module,
+            f"{owner.qualname}.{expr.attr}",
+            node,
+            owner,
         )
         if member.kind == "class":
             return Typed("ref", member)
@@ -236,11 +242,17 @@ class _Checker:
     def _candidates(self, symbol: Symbol) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
         if symbol.owner is not None:
             name = symbol.qualname.rsplit(".", 1)[-1]
-            defs = [n for n, _ in self.index.member_nodes(symbol.owner, name)
-                    if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            defs = [
+                n
+                for n, _ in self.index.member_nodes(symbol.owner, name)
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
         else:
-            defs = [n for n in self.index.tree(symbol.module).body
-                    if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == symbol.qualname]
+            defs = [
+                n
+                for n in self.index.tree(symbol.module).body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == symbol.qualname
+            ]
             defs = defs or [symbol.node]  # type: ignore[list-item]
         overloads = [d for d in defs if _is_overload(d)]
         return overloads or defs[-1:]

@@ -223,8 +223,10 @@ class SourceIndex:
         if not hits:
             return None
         node, owner = hits[-1]
-        kind = "class" if isinstance(node, ast.ClassDef) else (
-            "function" if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else "value"
+        kind = (
+            "class"
+            if isinstance(node, ast.ClassDef)
+            else ("function" if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else "value")
         )
         return Symbol(kind, owner.module, f"{owner.qualname}.{name}", node, owner)
 
@@ -233,7 +235,11 @@ class SourceIndex:
         names: set[str] = set()
         for klass in [cls, *self.bases(cls)]:
             for node in ast.walk(klass.node):  # type: ignore[arg-type]
-                if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                        and node.value.id == "self" and isinstance(node.ctx, ast.Store)):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "self"
+                    and isinstance(node.ctx, ast.Store)
+                ):
                     names.add(node.attr)
         return names

@@ -28,8 +28,10 @@ PROBES: dict[str, tuple[Callable[[ApiProfile], str], Callable[[ApiProfile], bool
         lambda p: p.has("specs_in_batch"),
     ),
     "specs_in_batch_inference": (
-        lambda p: "from snowflake.ml.model.batch_inference import InferenceSpec, ResourcesSpec, "
-                  "ImageBuildSpec, OutputSpec\n",
+        lambda p: (
+            "from snowflake.ml.model.batch_inference import InferenceSpec, ResourcesSpec, "
+            "ImageBuildSpec, OutputSpec\n"
+        ),
         lambda p: p.has("specs_in_batch_inference") or p.has("v2_specs_preview"),
     ),
     "job_spec": (
@@ -37,8 +39,10 @@ PROBES: dict[str, tuple[Callable[[ApiProfile], str], Callable[[ApiProfile], bool
         lambda p: p.has("job_spec"),
     ),
     "run_batch_v2": (
-        lambda p: PRELUDE + "mv.run_batch(df, compute_pool='P', output_spec=o, function_name='F', "
-                            "job_name='J', replicas=2, resources_spec=None, inference_spec=None)\n",
+        lambda p: (
+            PRELUDE + "mv.run_batch(df, compute_pool='P', output_spec=o, function_name='F', "
+            "job_name='J', replicas=2, resources_spec=None, inference_spec=None)\n"
+        ),
         lambda p: p.has("run_batch_v2"),
     ),
     "input_stage_location": (
@@ -50,18 +54,23 @@ PROBES: dict[str, tuple[Callable[[ApiProfile], str], Callable[[ApiProfile], bool
         lambda p: p.has("async_kwarg"),
     ),
     "engine_options_dict": (
-        lambda p: PRELUDE + "mv.run_batch(df, compute_pool='P', output_spec=o, "
-                            "inference_engine_options={})\n",
+        lambda p: (
+            PRELUDE + "mv.run_batch(df, compute_pool='P', output_spec=o, inference_engine_options={})\n"
+        ),
         lambda p: p.has("engine_options_dict"),
     ),
     "engine_options_class": (
-        lambda p: "from snowflake.ml.model.batch_inference import EngineOptions, InferenceSpec\n"
-                  "InferenceSpec(engine_options=EngineOptions(engine='vllm', engine_args_override=[]))\n",
+        lambda p: (
+            "from snowflake.ml.model.batch_inference import EngineOptions, InferenceSpec\n"
+            "InferenceSpec(engine_options=EngineOptions(engine='vllm', engine_args_override=[]))\n"
+        ),
         lambda p: p.has("engine_options_class") or p.has("v2_specs_preview"),
     ),
     "list_stage_files": (
-        lambda p: "from snowflake.ml.utils.stage_file import list_stage_files\n"
-                  "list_stage_files(session, '@S/', pattern='.*', column_name='C')\n",
+        lambda p: (
+            "from snowflake.ml.utils.stage_file import list_stage_files\n"
+            "list_stage_files(session, '@S/', pattern='.*', column_name='C')\n"
+        ),
         lambda p: p.has("list_stage_files"),
     ),
     "list_stage_files_from_directory_tables": (
@@ -85,27 +94,39 @@ PROBES: dict[str, tuple[Callable[[ApiProfile], str], Callable[[ApiProfile], bool
         lambda p: p.has("base_stage_location"),
     ),
     "python_generic_engine": (
-        lambda p: "from snowflake.ml.model.inference_engine import InferenceEngine\n"
-                  "InferenceEngine.PYTHON_GENERIC\n",
+        lambda p: (
+            "from snowflake.ml.model.inference_engine import InferenceEngine\n"
+            "InferenceEngine.PYTHON_GENERIC\n"
+        ),
         lambda p: p.has("python_generic_engine"),
     ),
     "engine_from_string": (
-        lambda p: "from snowflake.ml.model.inference_engine import InferenceEngine\n"
-                  "InferenceEngine.from_value('vllm')\n",
+        lambda p: (
+            "from snowflake.ml.model.inference_engine import InferenceEngine\n"
+            "InferenceEngine.from_value('vllm')\n"
+        ),
         lambda p: p.has("engine_from_string"),
     ),
     "lora_adapters": (
-        lambda p: "from snowflake.ml.model.batch_inference import InferenceSpec\n"
-                  "InferenceSpec(adapters={})\n",
+        lambda p: (
+            "from snowflake.ml.model.batch_inference import InferenceSpec\nInferenceSpec(adapters={})\n"
+        ),
         lambda p: p.has("lora_adapters"),
     ),
 }
 
 # Behaviour rather than API shape: taken from the reference (client code read per release), not probed.
 NOT_PROBED = {
-    "specs_in_model", "v2_specs_preview", "run_batch_deprecation_warning", "server_named_jobs",
-    "max_batch_rows_auto", "per_job_output_folder", "server_side_save_mode", "client_adds_tensor_parallel",
-    "chat_with_params_auto_signature", "response_format_column",
+    "specs_in_model",
+    "v2_specs_preview",
+    "run_batch_deprecation_warning",
+    "server_named_jobs",
+    "max_batch_rows_auto",
+    "per_job_output_folder",
+    "server_side_save_mode",
+    "client_adds_tensor_parallel",
+    "chat_with_params_auto_signature",
+    "response_format_column",
 }
 
 

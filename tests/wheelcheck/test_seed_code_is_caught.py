@@ -38,8 +38,12 @@ print(job.status)
 """
 
 SAME_JOB = {
-    "model": "ML.PUBLIC.CHURN_MODEL", "version": "V1", "input_table": "ML.PUBLIC.CUSTOMERS",
-    "output_stage": "@ML.PUBLIC.OUT/output/", "compute_pool": "CPU_POOL", "mode": "overwrite",
+    "model": "ML.PUBLIC.CHURN_MODEL",
+    "version": "V1",
+    "input_table": "ML.PUBLIC.CUSTOMERS",
+    "output_stage": "@ML.PUBLIC.OUT/output/",
+    "compute_pool": "CPU_POOL",
+    "mode": "overwrite",
 }
 
 

@@ -26,8 +26,19 @@ def wheel_path(version: str) -> Path:
     found = sorted(cache_dir().glob(pattern))
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
-             "--disable-pip-version-check", "-d", str(cache_dir()), f"{PACKAGE}=={version}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-d",
+                str(cache_dir()),
+                f"{PACKAGE}=={version}",
+            ],
             check=True,
             timeout=300,
         )

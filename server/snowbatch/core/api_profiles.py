@@ -38,22 +38,42 @@ FEATURES: tuple[Feature, ...] = (
     # Where the spec classes (InputSpec, OutputSpec, SaveMode, ...) are imported from.
     Feature("specs_in_model", (1, 24, 0), (1, 28, 0), "spec classes exported by snowflake.ml.model"),
     Feature("specs_in_batch", (1, 28, 0), V2, "spec classes in snowflake.ml.model.batch (JobSpec)"),
-    Feature("v2_specs_preview", (1, 50, 0), V2,
-            "snowflake.ml.model.batch_inference exists beside .batch for the private _run_batch_v2; "
-            "its InputSpec/OutputSpec do not fit the public run_batch (never mix the modules)"),
-    Feature("specs_in_batch_inference", V2, None,
-            "spec classes in snowflake.ml.model.batch_inference (ResourcesSpec, InferenceSpec, ...)"),
+    Feature(
+        "v2_specs_preview",
+        (1, 50, 0),
+        V2,
+        "snowflake.ml.model.batch_inference exists beside .batch for the private _run_batch_v2; "
+        "its InputSpec/OutputSpec do not fit the public run_batch (never mix the modules)",
+    ),
+    Feature(
+        "specs_in_batch_inference",
+        V2,
+        None,
+        "spec classes in snowflake.ml.model.batch_inference (ResourcesSpec, InferenceSpec, ...)",
+    ),
     # The two run_batch forms.
-    Feature("job_spec", (1, 18, 0), V2,
-            "run_batch(X, *, compute_pool, input_spec, output_spec, job_spec, inference_engine_options)"),
-    Feature("run_batch_v2", V2, None,
-            "run_batch(X, *, compute_pool, output_spec, input_spec, resources_spec, inference_spec, "
-            "image_build_spec, function_name, job_name, replicas, async_)"),
+    Feature(
+        "job_spec",
+        (1, 18, 0),
+        V2,
+        "run_batch(X, *, compute_pool, input_spec, output_spec, job_spec, inference_engine_options)",
+    ),
+    Feature(
+        "run_batch_v2",
+        V2,
+        None,
+        "run_batch(X, *, compute_pool, output_spec, input_spec, resources_spec, inference_spec, "
+        "image_build_spec, function_name, job_name, replicas, async_)",
+    ),
     Feature("run_batch_deprecation_warning", (1, 50, 0), V2, "v1 run_batch emits a DeprecationWarning"),
     # Inputs.
     Feature("list_stage_files", (1, 26, 0), None, "snowflake.ml.utils.stage_file.list_stage_files"),
-    Feature("list_stage_files_from_directory_tables", (1, 38, 0), None,
-            "snowflake.ml.utils.stage_file.list_stage_files_from_directory_tables"),
+    Feature(
+        "list_stage_files_from_directory_tables",
+        (1, 38, 0),
+        None,
+        "snowflake.ml.utils.stage_file.list_stage_files_from_directory_tables",
+    ),
     Feature("partition_column", (1, 31, 0), None, "InputSpec.partition_column"),
     Feature("input_stage_location", V2, None, "run_batch(input_stage_location=...) reads staged Parquet"),
     # Job settings.
@@ -67,16 +87,27 @@ FEATURES: tuple[Feature, ...] = (
     Feature("per_job_output_folder", V2, None, "results go to <stage_location>/<job_name>/"),
     Feature("server_side_save_mode", V2, None, "SaveMode is applied by the server, not by a client LIST"),
     # Engines and chat.
-    Feature("engine_options_dict", (1, 23, 0), V2,
-            "run_batch(inference_engine_options={'engine': InferenceEngine.X, "
-            "'engine_args_override': [...]})"),
+    Feature(
+        "engine_options_dict",
+        (1, 23, 0),
+        V2,
+        "run_batch(inference_engine_options={'engine': InferenceEngine.X, 'engine_args_override': [...]})",
+    ),
     Feature("engine_options_class", V2, None, "InferenceSpec(engine_options=EngineOptions(...))"),
     Feature("python_generic_engine", (1, 29, 0), None, "InferenceEngine.PYTHON_GENERIC"),
     Feature("engine_from_string", (1, 43, 0), None, "engines accepted as case-insensitive strings"),
-    Feature("client_adds_tensor_parallel", (1, 23, 0), V2,
-            "the client appends --tensor-parallel-size=<gpu_requests> to vLLM arguments"),
-    Feature("chat_with_params_auto_signature", (1, 38, 0), None,
-            "HF chat/*-text-to-text models log with OPENAI_CHAT_WITH_PARAMS (knobs are params)"),
+    Feature(
+        "client_adds_tensor_parallel",
+        (1, 23, 0),
+        V2,
+        "the client appends --tensor-parallel-size=<gpu_requests> to vLLM arguments",
+    ),
+    Feature(
+        "chat_with_params_auto_signature",
+        (1, 38, 0),
+        None,
+        "HF chat/*-text-to-text models log with OPENAI_CHAT_WITH_PARAMS (knobs are params)",
+    ),
     Feature("response_format_column", (1, 47, 0), None, "chat signatures take response_format"),
     Feature("lora_adapters", (2, 4, 0), None, "InferenceSpec.adapters (LoRA)"),
 )

@@ -318,16 +318,98 @@ def _check_feature(
 # Snowflake's reserved keywords: a plain name that is one of these must still be quoted in SQL.
 _RESERVED = frozenset(
     (
-        "ACCOUNT", "ALL", "ALTER", "AND", "ANY", "AS", "BETWEEN", "BY", "CASE", "CAST", "CHECK",
-        "COLUMN", "CONNECT", "CONNECTION", "CONSTRAINT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE",
-        "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "DATABASE", "DELETE", "DISTINCT", "DROP",
-        "ELSE", "EXISTS", "FALSE", "FOLLOWING", "FOR", "FROM", "FULL", "GRANT", "GROUP", "GSCLUSTER",
-        "HAVING", "ILIKE", "IN", "INCREMENT", "INNER", "INSERT", "INTERSECT", "INTO", "IS", "ISSUE",
-        "JOIN", "LATERAL", "LEFT", "LIKE", "LOCALTIME", "LOCALTIMESTAMP", "MINUS", "NATURAL", "NOT",
-        "NULL", "OF", "ON", "OR", "ORDER", "ORGANIZATION", "QUALIFY", "REGEXP", "REVOKE", "RIGHT",
-        "RLIKE", "ROW", "ROWS", "SAMPLE", "SCHEMA", "SELECT", "SET", "SOME", "START", "TABLE",
-        "TABLESAMPLE", "THEN", "TO", "TRIGGER", "TRUE", "TRY_CAST", "UNION", "UNIQUE", "UPDATE",
-        "USING", "VALUES", "VIEW", "WHEN", "WHENEVER", "WHERE", "WINDOW", "WITH",
+        "ACCOUNT",
+        "ALL",
+        "ALTER",
+        "AND",
+        "ANY",
+        "AS",
+        "BETWEEN",
+        "BY",
+        "CASE",
+        "CAST",
+        "CHECK",
+        "COLUMN",
+        "CONNECT",
+        "CONNECTION",
+        "CONSTRAINT",
+        "CREATE",
+        "CROSS",
+        "CURRENT",
+        "CURRENT_DATE",
+        "CURRENT_TIME",
+        "CURRENT_TIMESTAMP",
+        "CURRENT_USER",
+        "DATABASE",
+        "DELETE",
+        "DISTINCT",
+        "DROP",
+        "ELSE",
+        "EXISTS",
+        "FALSE",
+        "FOLLOWING",
+        "FOR",
+        "FROM",
+        "FULL",
+        "GRANT",
+        "GROUP",
+        "GSCLUSTER",
+        "HAVING",
+        "ILIKE",
+        "IN",
+        "INCREMENT",
+        "INNER",
+        "INSERT",
+        "INTERSECT",
+        "INTO",
+        "IS",
+        "ISSUE",
+        "JOIN",
+        "LATERAL",
+        "LEFT",
+        "LIKE",
+        "LOCALTIME",
+        "LOCALTIMESTAMP",
+        "MINUS",
+        "NATURAL",
+        "NOT",
+        "NULL",
+        "OF",
+        "ON",
+        "OR",
+        "ORDER",
+        "ORGANIZATION",
+        "QUALIFY",
+        "REGEXP",
+        "REVOKE",
+        "RIGHT",
+        "RLIKE",
+        "ROW",
+        "ROWS",
+        "SAMPLE",
+        "SCHEMA",
+        "SELECT",
+        "SET",
+        "SOME",
+        "START",
+        "TABLE",
+        "TABLESAMPLE",
+        "THEN",
+        "TO",
+        "TRIGGER",
+        "TRUE",
+        "TRY_CAST",
+        "UNION",
+        "UNIQUE",
+        "UPDATE",
+        "USING",
+        "VALUES",
+        "VIEW",
+        "WHEN",
+        "WHENEVER",
+        "WHERE",
+        "WINDOW",
+        "WITH",
     )
 )
 
@@ -459,9 +541,7 @@ def list_templates() -> list[TemplateInfo]:
     return [manifest.info(name) for name in manifest.templates]
 
 
-def render(
-    template: str, parameters: Mapping[str, Any], snowml_version: str | None = None
-) -> RenderedCode:
+def render(template: str, parameters: Mapping[str, Any], snowml_version: str | None = None) -> RenderedCode:
     """Render one template for a release. Bad or missing parameters raise InvalidRequest naming them."""
     import jinja2
 
@@ -485,8 +565,10 @@ def render(
 
     entry = manifest.templates[template]
     try:
-        code = _environment(directory).get_template(entry["file"]).render(
-            p=values, api=profile.as_template_context(), note=note, fail=fail
+        code = (
+            _environment(directory)
+            .get_template(entry["file"])
+            .render(p=values, api=profile.as_template_context(), note=note, fail=fail)
         )
     except jinja2.UndefinedError as exc:
         raise InvalidRequest(
@@ -523,8 +605,10 @@ def _scaling(spec: BatchJobSpec) -> dict[str, Any]:
 
 
 def _is_scaled(spec: BatchJobSpec) -> bool:
-    return spec.replicas != 1 or spec.engine is not None or any(
-        v is not None for k, v in _scaling(spec).items() if k != "replicas"
+    return (
+        spec.replicas != 1
+        or spec.engine is not None
+        or any(v is not None for k, v in _scaling(spec).items() if k != "replicas")
     )
 
 
@@ -550,7 +634,10 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
         if not _is_scaled(spec):
             return "run_batch_tabular", common
         return "run_batch_scaled", {
-            **common, **_scaling(spec), "engine": spec.engine, "engine_args": spec.engine_args,
+            **common,
+            **_scaling(spec),
+            "engine": spec.engine,
+            "engine_args": spec.engine_args,
         }
     scaling = {k: v for k, v in _scaling(spec).items() if v is not None}
     if source.kind == "files":
@@ -562,7 +649,11 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
                 f"Set column_handling={{'{column}': 'RAW_BYTES' | 'BASE64' | 'BASE64_DATA_URL'}}.",
             )
         return "run_batch_files", {
-            **common, **scaling, **_file_source(source), "file_column": column, "encoding": encoding,
+            **common,
+            **scaling,
+            **_file_source(source),
+            "file_column": column,
+            "encoding": encoding,
             "params": spec.params,
         }
     chat = source.chat_template or {}

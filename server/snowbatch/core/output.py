@@ -13,19 +13,31 @@ SUCCESS = "_SUCCESS"
 def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
     marker = any(f.path.rstrip("/").rsplit("/", 1)[-1] == SUCCESS for f in files)
     data = [f for f in files if f.path.endswith(".parquet")]
-    rows = sum(f.rows for f in data if f.rows is not None) if data and all(f.rows is not None for f in data) \
+    rows = (
+        sum(f.rows for f in data if f.rows is not None)
+        if data and all(f.rows is not None for f in data)
         else None
+    )
     if marker:
         state, advice = "complete", None
     elif data:
         state = "partial"
-        advice = ("Results without _SUCCESS are partial: the job is still running, failed or was cancelled. "
-                  "Check get_job_status; do not use these rows as a full result.")
+        advice = (
+            "Results without _SUCCESS are partial: the job is still running, failed or was cancelled. "
+            "Check get_job_status; do not use these rows as a full result."
+        )
     else:
         state = "empty"
         advice = "Nothing has been written here yet. Check the job's status and its output_location."
-    return OutputInfo(location=location, files=files[:50], total_bytes=sum(f.size for f in files), rows=rows,
-                      success_marker=marker, state=state, advice=advice)
+    return OutputInfo(
+        location=location,
+        files=files[:50],
+        total_bytes=sum(f.size for f in files),
+        rows=rows,
+        success_marker=marker,
+        state=state,
+        advice=advice,
+    )
 
 
 def advise_for_job(info: OutputInfo, job: JobInfo) -> OutputInfo:
@@ -35,16 +47,22 @@ def advise_for_job(info: OutputInfo, job: JobInfo) -> OutputInfo:
     rows = f"{info.rows:,}" if info.rows is not None else "some"
     what = "no result files" if info.state == "empty" else f"{rows} rows"
     if job.status in ("PENDING", "RUNNING", "CANCELLING"):
-        advice = (f"Job {job.job_id} is {job.status}: {what} so far, and no _SUCCESS until it finishes. "
-                  "Call wait_for_job, then inspect_output again.")
+        advice = (
+            f"Job {job.job_id} is {job.status}: {what} so far, and no _SUCCESS until it finishes. "
+            "Call wait_for_job, then inspect_output again."
+        )
     elif job.status == "DONE":
-        advice = (f"Job {job.job_id} reports DONE but {info.location} has no _SUCCESS: the folder was "
-                  "changed after the job. Do not treat these files as complete; run the job again.")
+        advice = (
+            f"Job {job.job_id} reports DONE but {info.location} has no _SUCCESS: the folder was "
+            "changed after the job. Do not treat these files as complete; run the job again."
+        )
     else:
         reason = f" ({job.message})" if job.message else ""
-        advice = (f"Job {job.job_id} ended {job.status}{reason}. What is here ({what}) is partial output "
-                  "(no _SUCCESS): never use it as a full result. For complete results, plan and submit the "
-                  "job again (it writes a new job folder); get_job_logs shows what happened.")
+        advice = (
+            f"Job {job.job_id} ended {job.status}{reason}. What is here ({what}) is partial output "
+            "(no _SUCCESS): never use it as a full result. For complete results, plan and submit the "
+            "job again (it writes a new job folder); get_job_logs shows what happened."
+        )
     return info.model_copy(update={"advice": advice})
 
 

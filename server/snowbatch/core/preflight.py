@@ -208,10 +208,15 @@ def _check_files(
         feature = next((f for f in facts.function.inputs if f.name.upper() == col.upper()), None)
         if feature is None:
             names = ", ".join(f.name for f in facts.function.inputs)
-            checks.append(Check(name=f"encoding_{col}", status="fail",
-                                message=f"column_handling names {col}, which is not an input of "
-                                        f"{facts.function.name} (inputs: {names}).",
-                                fix="Key column_handling by the file input's column name."))
+            checks.append(
+                Check(
+                    name=f"encoding_{col}",
+                    status="fail",
+                    message=f"column_handling names {col}, which is not an input of "
+                    f"{facts.function.name} (inputs: {names}).",
+                    fix="Key column_handling by the file input's column name.",
+                )
+            )
             continue
         ok = (enc == "RAW_BYTES") == (feature.dtype.upper() == "BYTES")
         checks.append(
@@ -495,8 +500,11 @@ def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> Re
     if inp.kind == "rows":
         return ResolvedInput(kind="rows", rows=inp.rows, columns=list(inp.rows[0]), row_count=len(inp.rows))
     paths = [f.path for f in facts.files.files] if facts.files else []
-    origin = {"stage_location": facts.files.location, "pattern": inp.pattern, "limit": inp.limit} \
-        if facts.files else {}
+    origin = (
+        {"stage_location": facts.files.location, "pattern": inp.pattern, "limit": inp.limit}
+        if facts.files
+        else {}
+    )
     if inp.kind == "files":
         return ResolvedInput(
             kind="files", files=paths, file_column=column, columns=[column], row_count=len(paths), **origin

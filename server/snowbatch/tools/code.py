@@ -40,8 +40,10 @@ def register(server: MCPServer, app: App) -> None:
             found = [i for i in infos if i.name == template]
             if not found:
                 names = [i.name for i in infos]
-                raise InvalidRequest(f"There is no template {template!r}.{did_you_mean(template, names)}",
-                                     "Call list_templates without arguments for the names.")
+                raise InvalidRequest(
+                    f"There is no template {template!r}.{did_you_mean(template, names)}",
+                    "Call list_templates without arguments for the names.",
+                )
             return TemplateCatalog(details=found[0], next_step="Call generate_code with these parameters.")
         return TemplateCatalog(
             templates=[

@@ -78,7 +78,8 @@ class LocalAccount:
         """A database exists once it holds a table, a stage or a model."""
         folder = encode_name(database)
         return self.database_file(database).exists() or any(
-            (self.home / kind / folder).is_dir() for kind in ("stages", "models"))
+            (self.home / kind / folder).is_dir() for kind in ("stages", "models")
+        )
 
     def known_databases(self) -> list[str]:
         names = {d.name for d in self.databases()}

@@ -60,17 +60,26 @@ class LocalBackend:
         self.warehouse = LocalWarehouse(self.account, self.tables, self.registry, self.default_schema())
 
     def environment(self) -> EnvironmentInfo:
-        return EnvironmentInfo(backend="local", account="local", user=None, role="LOCAL_OWNER",
-                               warehouse="LOCAL_WH", database=DATABASE, schema=SCHEMA,
-                               snowml_version=installed_snowml_version(), home=str(self.account.home),
-                               gpu_available=machine_has_gpu())
+        return EnvironmentInfo(
+            backend="local",
+            account="local",
+            user=None,
+            role="LOCAL_OWNER",
+            warehouse="LOCAL_WH",
+            database=DATABASE,
+            schema=SCHEMA,
+            snowml_version=installed_snowml_version(),
+            home=str(self.account.home),
+            gpu_available=machine_has_gpu(),
+        )
 
     def default_schema(self) -> SchemaName:
         return SchemaName(Identifier(DATABASE), Identifier(SCHEMA))
 
     # registry
-    def list_models(self, schema: SchemaName, *, like: str | None, limit: int,
-                    cursor: str | None) -> Page[ModelSummary]:
+    def list_models(
+        self, schema: SchemaName, *, like: str | None, limit: int, cursor: str | None
+    ) -> Page[ModelSummary]:
         self._require_database(schema.database)
         models = self.registry.list_models(schema)
         if like:
@@ -79,8 +88,11 @@ class LocalBackend:
             pattern = like.replace("%", "*").replace("_", "?").upper()
             models = [m for m in models if fnmatch(m.name.rsplit(".", 1)[-1].upper(), pattern)]
         start = int(cursor) if cursor and cursor.isdigit() else 0
-        return Page(items=models[start:start + limit], total=len(models),
-                    next_cursor=str(start + limit) if start + limit < len(models) else None)
+        return Page(
+            items=models[start : start + limit],
+            total=len(models),
+            next_cursor=str(start + limit) if start + limit < len(models) else None,
+        )
 
     def list_model_versions(self, model: ObjectName) -> list[VersionInfo]:
         return self.registry.list_versions(model)
@@ -112,8 +124,10 @@ class LocalBackend:
         """As on Snowflake, naming a database that does not exist is an error, not an empty answer."""
         if not self.account.has_database(database):
             known = self.account.known_databases()
-            raise NotFound(f"Database {database} does not exist.{did_you_mean(database.name, known)}",
-                           f"Use one of: {', '.join(known) or 'none yet'} (or `snowbatch local init`).")
+            raise NotFound(
+                f"Database {database} does not exist.{did_you_mean(database.name, known)}",
+                f"Use one of: {', '.join(known) or 'none yet'} (or `snowbatch local init`).",
+            )
 
     def list_stage_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
         return self.stages.list_files(location, pattern=pattern, limit=limit)
@@ -122,10 +136,18 @@ class LocalBackend:
     def list_compute_pools(self) -> list[PoolInfo]:
         return self.pools.list_pools()
 
-    def create_compute_pool(self, name: Identifier, *, instance_family: str, min_nodes: int,
-                            max_nodes: int, auto_suspend_secs: int) -> PoolInfo:
-        return self.pools.create(name, instance_family=instance_family, min_nodes=min_nodes,
-                                 max_nodes=max_nodes)
+    def create_compute_pool(
+        self,
+        name: Identifier,
+        *,
+        instance_family: str,
+        min_nodes: int,
+        max_nodes: int,
+        auto_suspend_secs: int,
+    ) -> PoolInfo:
+        return self.pools.create(
+            name, instance_family=instance_family, min_nodes=min_nodes, max_nodes=max_nodes
+        )
 
     def resume_compute_pool(self, name: Identifier) -> PoolInfo:
         return self.pools.resume(name)
@@ -156,13 +178,15 @@ class LocalBackend:
     def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
         return self.output.preview(location, limit=limit, max_cell_chars=max_cell_chars)
 
-    def save_results_to_table(self, location: StageLocation, table: ObjectName,
-                              *, mode: TableWriteMode) -> int:
+    def save_results_to_table(
+        self, location: StageLocation, table: ObjectName, *, mode: TableWriteMode
+    ) -> int:
         return self.output.save(location, table, mode=mode)
 
     # warehouse
-    def run_in_warehouse(self, spec: WarehouseRunSpec, *, preview_limit: int,
-                         max_cell_chars: int) -> ResultPreview:
+    def run_in_warehouse(
+        self, spec: WarehouseRunSpec, *, preview_limit: int, max_cell_chars: int
+    ) -> ResultPreview:
         return self.warehouse.preview(spec, limit=preview_limit, max_cell_chars=max_cell_chars)
 
     def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:

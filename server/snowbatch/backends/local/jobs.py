@@ -117,8 +117,14 @@ def stop_group(pgid: int, *, grace_seconds: float) -> None:
 
 
 class LocalJobs:
-    def __init__(self, account: LocalAccount, tables: LocalTables, stages: LocalStages,
-                 registry: LocalRegistry, pools: LocalPools) -> None:
+    def __init__(
+        self,
+        account: LocalAccount,
+        tables: LocalTables,
+        stages: LocalStages,
+        registry: LocalRegistry,
+        pools: LocalPools,
+    ) -> None:
         self.account = account
         self.tables = tables
         self.stages = stages
@@ -168,8 +174,9 @@ class LocalJobs:
         files.input_file.parent.mkdir(parents=True, exist_ok=True)
         if inp.kind == "table" or (inp.kind == "chat" and inp.chat_table):
             table = ObjectName.parse(inp.table or inp.chat_table or "")
-            return self.tables.snapshot_to_parquet(table, inp.columns, files.input_file,
-                                                   row_group_size=batch_rows)
+            return self.tables.snapshot_to_parquet(
+                table, inp.columns, files.input_file, row_group_size=batch_rows
+            )
         if inp.kind == "rows":
             data = pa.Table.from_pylist(inp.rows or [])
         elif inp.kind == "files":
@@ -178,9 +185,18 @@ class LocalJobs:
             from snowbatch.backends.local.inputs import chat_messages_for_file
 
             tpl = inp.chat_template or {}
-            data = pa.table({"MESSAGES": [
-                json.dumps(chat_messages_for_file(f, tpl.get("media", "image"), tpl.get("prompt"),
-                                                  tpl.get("system"))) for f in inp.files or []]})
+            data = pa.table(
+                {
+                    "MESSAGES": [
+                        json.dumps(
+                            chat_messages_for_file(
+                                f, tpl.get("media", "image"), tpl.get("prompt"), tpl.get("system")
+                            )
+                        )
+                        for f in inp.files or []
+                    ]
+                }
+            )
         pq.write_table(data, files.input_file, row_group_size=batch_rows)
         return data.num_rows
 
@@ -194,8 +210,10 @@ class LocalJobs:
         try:  # creating the folder claims the name: of two submissions with one name, one gets it
             files.dir.mkdir()
         except FileExistsError:
-            raise Conflict(f"A job named {spec.job_name} already exists.",
-                           "Choose another job_name, or delete the old job first.") from None
+            raise Conflict(
+                f"A job named {spec.job_name} already exists.",
+                "Choose another job_name, or delete the old job first.",
+            ) from None
         try:
             output_dir = self._claim_output(spec)
         except BaseException:
@@ -208,14 +226,21 @@ class LocalJobs:
             function = next(f for f in detail.functions if f.name == spec.function_name)
             workers = spec.num_workers or self.pools.local_workers(pool)
             job = {
-                "job_id": job_id, "kind": "batch", "job_name": spec.job_name,
+                "job_id": job_id,
+                "kind": "batch",
+                "job_name": spec.job_name,
                 "spec": spec.model_dump(mode="json"),
-                "home": str(self.account.home), "model_path": str(version_path),
-                "input_file": str(files.input_file), "output_dir": str(output_dir),
-                "output_location": spec.job_output_location, "workers": workers, "row_count": rows,
+                "home": str(self.account.home),
+                "model_path": str(version_path),
+                "input_file": str(files.input_file),
+                "output_dir": str(output_dir),
+                "output_location": spec.job_output_location,
+                "workers": workers,
+                "row_count": rows,
                 "input_names": [f.name for f in function.inputs],
                 "chat_column": next((f.name for f in function.inputs if f.name.lower() == "messages"), None)
-                if function.input_kind == "chat" else None,
+                if function.input_kind == "chat"
+                else None,
                 "created_on": now_iso(),
             }
             # state first: job.json is what makes the job visible, and then it always has a state
@@ -235,12 +260,17 @@ class LocalJobs:
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         proc = subprocess.Popen(
             [sys.executable, "-m", "snowbatch.backends.local.runner", str(files.dir)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True, close_fds=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
         )
         log.close()
-        files.update_state(pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid),
-                           boot_id=boot_id())
+        files.update_state(
+            pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid), boot_id=boot_id()
+        )
         # Reap the child when it ends so it never lingers as a zombie that looks alive.
         threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
 
@@ -248,8 +278,7 @@ class LocalJobs:
     def _files_for(self, job_id: ObjectName) -> JobFiles:
         files = JobFiles(self.account.job_dir(job_id.name.name))
         if not files.job_file.exists():
-            raise NotFound(f"No job {job_id} in this account.",
-                           "list_jobs shows recent jobs and their ids.")
+            raise NotFound(f"No job {job_id} in this account.", "list_jobs shows recent jobs and their ids.")
         return files
 
     def _settle(self, files: JobFiles, state: dict[str, Any]) -> dict[str, Any]:
@@ -265,10 +294,16 @@ class LocalJobs:
             age = time.time() - files.job_file.stat().st_mtime
             if age < START_GRACE_SECONDS:
                 return state  # being started right now
-            return files.transition(
-                ACTIVE, status="FAILED", completed_on=now_iso(),
-                message="The job's process never started (the server that submitted it stopped first). "
-                        "Nothing ran; submit it again.") or files.read_state()
+            return (
+                files.transition(
+                    ACTIVE,
+                    status="FAILED",
+                    completed_on=now_iso(),
+                    message="The job's process never started (the server that submitted it stopped first). "
+                    "Nothing ran; submit it again.",
+                )
+                or files.read_state()
+            )
         if _pid_alive(int(pid), state.get("pid_start")):
             return state
         state = files.read_state()  # the runner may have finished between the two reads
@@ -276,14 +311,20 @@ class LocalJobs:
             return state
         if state.get("status") == "CANCELLING":  # a cancel was under way when its caller stopped
             self._discard_unfinished(files)
-            return files.transition(ACTIVE, status="CANCELLED", completed_on=now_iso(),
-                                    message="cancelled on request") or files.read_state()
+            return (
+                files.transition(
+                    ACTIVE, status="CANCELLED", completed_on=now_iso(), message="cancelled on request"
+                )
+                or files.read_state()
+            )
         pgid = int(state.get("pgid") or pid)
         if _leftovers_are_ours(state, int(pid)) and group_alive(pgid):
             stop_group(pgid, grace_seconds=0)  # its workers outlived it: stop them writing more parts
         self._discard_unfinished(files)
-        message = (f"The job's process (pid {pid}) ended without finishing: it was killed or crashed. "
-                   "Output is partial (no _SUCCESS); see get_job_logs.")
+        message = (
+            f"The job's process (pid {pid}) ended without finishing: it was killed or crashed. "
+            "Output is partial (no _SUCCESS); see get_job_logs."
+        )
         settled = files.transition(ACTIVE, status="FAILED", completed_on=now_iso(), message=message)
         if settled is None:  # another reader settled it first
             return files.read_state()
@@ -296,17 +337,28 @@ class LocalJobs:
             job = files.read_job()
             state = self._settle(files, files.read_state())
         except (OSError, ValueError) as exc:
-            return JobInfo(job_id=files.dir.name, status="INTERNAL_ERROR",
-                           message=f"The job record is unreadable ({type(exc).__name__}); it was corrupted "
-                                   "or written by another tool. Delete it with delete_job.")
+            return JobInfo(
+                job_id=files.dir.name,
+                status="INTERNAL_ERROR",
+                message=f"The job record is unreadable ({type(exc).__name__}); it was corrupted "
+                "or written by another tool. Delete it with delete_job.",
+            )
         spec = job.get("spec") or {}
         return JobInfo(
-            job_id=job["job_id"], kind=job.get("kind", "batch"), status=state.get("status", "PENDING"),
-            model=spec.get("model"), version=spec.get("version"), function=spec.get("function_name"),
-            compute_pool=spec.get("compute_pool"), output_location=job.get("output_location"),
-            created_on=job.get("created_on"), started_on=state.get("started_on"),
-            completed_on=state.get("completed_on"), message=state.get("message"),
-            progress=JobProgress(rows_done=state.get("rows_done"), rows_total=state.get("rows_total")))
+            job_id=job["job_id"],
+            kind=job.get("kind", "batch"),
+            status=state.get("status", "PENDING"),
+            model=spec.get("model"),
+            version=spec.get("version"),
+            function=spec.get("function_name"),
+            compute_pool=spec.get("compute_pool"),
+            output_location=job.get("output_location"),
+            created_on=job.get("created_on"),
+            started_on=state.get("started_on"),
+            completed_on=state.get("completed_on"),
+            message=state.get("message"),
+            progress=JobProgress(rows_done=state.get("rows_done"), rows_total=state.get("rows_total")),
+        )
 
     def get(self, job_id: ObjectName) -> JobInfo:
         return self._info(self._files_for(job_id))
@@ -340,8 +392,12 @@ class LocalJobs:
         lines = files.log_file.read_text(errors="replace").splitlines() if files.log_file.exists() else []
         end = max(0, len(lines) - offset)
         start = max(0, end - tail)
-        return LogChunk(job_id=str(job_id), lines=[_cut(ln) for ln in lines[start:end]],
-                        next_offset=offset + (end - start) if start > 0 else None, truncated=start > 0)
+        return LogChunk(
+            job_id=str(job_id),
+            lines=[_cut(ln) for ln in lines[start:end]],
+            next_offset=offset + (end - start) if start > 0 else None,
+            truncated=start > 0,
+        )
 
     # --- control ------------------------------------------------------------------------------
     def cancel(self, job_id: ObjectName, *, grace_seconds: float = 5.0) -> JobInfo:
@@ -352,8 +408,10 @@ class LocalJobs:
         files = self._files_for(job_id)
         info = self._info(files)
         if info.is_terminal:
-            raise InvalidRequest(f"Job {job_id} is already {info.status}; there is nothing to cancel.",
-                                 "Use inspect_output to see what it wrote, or delete_job to remove it.")
+            raise InvalidRequest(
+                f"Job {job_id} is already {info.status}; there is nothing to cancel.",
+                "Use inspect_output to see what it wrote, or delete_job to remove it.",
+            )
         state = files.transition(ACTIVE, status="CANCELLING")
         if state is None:  # it finished on its own a moment ago
             return self.cancel(job_id, grace_seconds=grace_seconds)
@@ -378,8 +436,10 @@ class LocalJobs:
         files = self._files_for(job_id)
         info = self._info(files)
         if not info.is_terminal:
-            raise InvalidRequest(f"Job {job_id} is {info.status}; a running job cannot be deleted.",
-                                 "Cancel it first (cancel_job), or wait for it to finish, then delete.")
+            raise InvalidRequest(
+                f"Job {job_id} is {info.status}; a running job cannot be deleted.",
+                "Cancel it first (cancel_job), or wait for it to finish, then delete.",
+            )
         shutil.rmtree(files.dir)
         kept = "its output on the stage is kept" if info.kind == "batch" else "its table is kept"
         return info.model_copy(update={"status": "DELETED", "message": f"job record removed; {kept}"})
@@ -428,8 +488,10 @@ def _parse_cursor(cursor: str | None) -> tuple[str, str] | None:
         return None
     key, sep, name = cursor.rpartition("|")
     if not sep or not key:
-        raise InvalidRequest("This cursor is not one list_jobs returned.",
-                             "Call list_jobs without cursor to start from the newest job.")
+        raise InvalidRequest(
+            "This cursor is not one list_jobs returned.",
+            "Call list_jobs without cursor to start from the newest job.",
+        )
     return key, name
 
 

@@ -21,8 +21,11 @@ class LocalOutput:
         self.tables = tables
 
     def _parquet_files(self, location: StageLocation) -> list[tuple[str, Path]]:
-        return [(rel, p) for rel, p in self.stages.files(location.as_directory())
-                if p.suffix == ".parquet" and "_snowflake_temporary/" not in rel]
+        return [
+            (rel, p)
+            for rel, p in self.stages.files(location.as_directory())
+            if p.suffix == ".parquet" and "_snowflake_temporary/" not in rel
+        ]
 
     def inspect(self, location: StageLocation) -> OutputInfo:
         import pyarrow.parquet as pq
@@ -31,8 +34,9 @@ class LocalOutput:
         files = []
         for rel, path in listing:
             rows = pq.ParquetFile(path).metadata.num_rows if path.suffix == ".parquet" else None
-            files.append(OutputFile(path=str(StageLocation(location.stage, rel)), size=path.stat().st_size,
-                                    rows=rows))
+            files.append(
+                OutputFile(path=str(StageLocation(location.stage, rel)), size=path.stat().st_size, rows=rows)
+            )
         return assess_output(str(location.as_directory()), files)
 
     def preview(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
@@ -40,8 +44,10 @@ class LocalOutput:
 
         parts = self._parquet_files(location)
         if not parts:
-            raise NotFound(f"No Parquet results under {location}.",
-                           "Check the job's output_location (get_job_status) and inspect_output.")
+            raise NotFound(
+                f"No Parquet results under {location}.",
+                "Check the job's output_location (get_job_status) and inspect_output.",
+            )
         total = sum(pq.ParquetFile(p).metadata.num_rows for _, p in parts)
         rows: list[dict[str, Any]] = []
         columns: list[str] = []
@@ -57,17 +63,21 @@ class LocalOutput:
                 rows.append(shown)
             if len(rows) >= limit:
                 break
-        return ResultPreview(location=str(location), columns=columns, rows=rows, total_rows=total,
-                             truncated_cells=cut)
+        return ResultPreview(
+            location=str(location), columns=columns, rows=rows, total_rows=total, truncated_cells=cut
+        )
 
     def save(self, location: StageLocation, table: ObjectName, *, mode: WriteMode) -> int:
         parts = self._parquet_files(location)
         if not parts:
-            raise NotFound(f"No Parquet results under {location}; nothing to save.",
-                           "Check the job finished (get_job_status) and its output location.")
+            raise NotFound(
+                f"No Parquet results under {location}; nothing to save.",
+                "Check the job finished (get_job_status) and its output location.",
+            )
         info = self.inspect(location)
         if not info.success_marker:
             raise InvalidRequest(
                 f"{location} has no _SUCCESS marker: the results are partial.",
-                "Wait for the job to finish, or re-run it; saving partial results would hide missing rows.")
+                "Wait for the job to finish, or re-run it; saving partial results would hide missing rows.",
+            )
         return self.tables.write(table, [p for _, p in parts], mode=mode)

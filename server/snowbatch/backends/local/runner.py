@@ -59,8 +59,9 @@ def _score_in_pool(files: JobFiles, groups: int, workers: int) -> int:
 
     done = 0
     threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                               initializer=_worker_init, initargs=(threads,))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("fork"), initializer=_worker_init, initargs=(threads,)
+    )
     try:
         pending: set[Future[int]] = {pool.submit(run_batch_part, i) for i in range(groups)}
         while pending:
@@ -203,8 +204,13 @@ def run(job_dir: Path) -> int:
     if files.transition(("PENDING",), status="RUNNING", started_on=now_iso(), pid=os.getpid()) is None:
         log.info("job %s was cancelled before it started", job["job_id"])
         return 1
-    log.info("job %s started: model %s version %s, function %s", job["job_id"], job["spec"]["model"],
-             job["spec"]["version"], job["spec"]["function_name"])
+    log.info(
+        "job %s started: model %s version %s, function %s",
+        job["job_id"],
+        job["spec"]["model"],
+        job["spec"]["version"],
+        job["spec"]["function_name"],
+    )
     try:
         import pyarrow.parquet as pq
 
@@ -217,8 +223,12 @@ def run(job_dir: Path) -> int:
         log.info("%d rows in %d batches over %d worker(s)", total, groups, workers)
         done = _score_in_process(files, groups) if workers == 1 else _score_in_pool(files, groups, workers)
         (Path(job["output_dir"]) / "_SUCCESS").write_bytes(b"")
-        files.update_state(status="DONE", completed_on=now_iso(), rows_done=done,
-                           message=f"{done} rows scored in {time.perf_counter() - t0:.1f}s")
+        files.update_state(
+            status="DONE",
+            completed_on=now_iso(),
+            rows_done=done,
+            message=f"{done} rows scored in {time.perf_counter() - t0:.1f}s",
+        )
         log.info("job done: %d rows in %.2fs; _SUCCESS written", done, time.perf_counter() - t0)
         return 0
     except BaseException as exc:  # every failure ends as FAILED with its reason, never as a hang
@@ -230,8 +240,9 @@ def run(job_dir: Path) -> int:
             log.info("job cancelled; no _SUCCESS written")
             return 1
         log.error("job failed: %s\n%s", exc, traceback.format_exc())
-        files.update_state(status="FAILED", completed_on=now_iso(),
-                           message=f"{type(exc).__name__}: {exc}"[:2000])
+        files.update_state(
+            status="FAILED", completed_on=now_iso(), message=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         return 1
 
 
@@ -241,8 +252,7 @@ def _remove_temp_parts(out_dir: Path) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     job_dir = Path(sys.argv[1])
     try:
         code = run(job_dir)
