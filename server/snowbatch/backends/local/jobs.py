@@ -70,6 +70,28 @@ def _proc_stat(pid: int) -> list[str] | None:
         return None
 
 
+def start_detached(files: JobFiles, module: str) -> None:
+    """Start `python -m <module> <job dir>` in its own session, logging to the job's log, and record
+    the facts that later tell this process apart from any other (pid, group, start stamp, boot)."""
+    log = files.log_file.open("ab")
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[3])  # so the process imports this same snowbatch
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, str(files.dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
+    )
+    log.close()
+    files.update_state(pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid), boot_id=boot_id())
+    # Reap the child when it ends so it never lingers as a zombie that looks alive.
+    threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
+
+
 def process_start_time(pid: int) -> str | None:
     """An opaque start stamp of a live process (clock ticks since boot, Linux), to detect pid reuse."""
     stat = _proc_stat(pid)
@@ -254,25 +276,7 @@ class LocalJobs:
         return self.get(ObjectName.parse(job_id))
 
     def _start_runner(self, files: JobFiles) -> None:
-        log = files.log_file.open("ab")
-        env = dict(os.environ)
-        src = str(Path(__file__).resolve().parents[3])  # so the runner imports this same snowbatch
-        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "snowbatch.backends.local.runner", str(files.dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
-        log.close()
-        files.update_state(
-            pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid), boot_id=boot_id()
-        )
-        # Reap the child when it ends so it never lingers as a zombie that looks alive.
-        threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
+        start_detached(files, "snowbatch.backends.local.runner")
 
     # --- reading ------------------------------------------------------------------------------
     def _files_for(self, job_id: ObjectName) -> JobFiles:

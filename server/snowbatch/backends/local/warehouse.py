@@ -11,11 +11,7 @@ one DuckDB transaction — a failed or cancelled job leaves the table as it was.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.account import LocalAccount
+from snowbatch.backends.local.jobs import start_detached
 from snowbatch.backends.local.jobstate import JobFiles, now_iso
 from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.tables import LocalTables, snowflake_type
@@ -320,22 +317,7 @@ class LocalWarehouse:
 
     @staticmethod
     def _start_runner(files: JobFiles) -> None:
-        log = files.log_file.open("ab")
-        env = dict(os.environ)
-        src = str(Path(__file__).resolve().parents[3])  # so the runner imports this same snowbatch
-        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "snowbatch.backends.local.warehouse_runner", str(files.dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
-        log.close()
-        files.update_state(pid=proc.pid, pgid=proc.pid)
-        threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
+        start_detached(files, "snowbatch.backends.local.warehouse_runner")
 
 
 def _plain(value: Any) -> Any:
