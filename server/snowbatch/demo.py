@@ -109,41 +109,23 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
             raise DemoFailed("the plan has failing checks")
 
         _step(console, 6, "Checkpoint: the server asks for approval before it spends anything")
-        gated = await c.call("submit_batch_job", {"plan_id": plan["plan_id"]})
-        console.print(f"  status: [bold yellow]{gated['status']}[/]")
-        console.print("  " + gated["summary"].replace("\n", "\n  "))
-        if approve is None:
-            approve = Confirm.ask("  Approve this job?", default=True)
-        else:
-            console.print("  (non-interactive demo: approving on your behalf)")
-        if not approve:
-            console.print("  Not approved: nothing was submitted.")
+        job_id = await approve_and_submit(c, console, plan["plan_id"], approve)
+        if job_id is None:
             return {"approved": False, "calls": c.calls, "bytes": c.bytes}
 
-        _step(console, 7, "Submit with the confirmation token, then wait with progress")
-        submitted = await c.call(
-            "submit_batch_job",
-            {"plan_id": plan["plan_id"], "confirmation_token": gated["confirmation_token"]},
-        )
-        job_id = submitted["result"]["job_id"]
-        console.print(f"  job {job_id}")
-        job = await _wait(c, console, job_id)
-        if job["status"] != "DONE":
-            logs = await c.call("get_job_logs", {"job_id": job_id, "tail": 20})
-            raise DemoFailed(f"job ended {job['status']}: {job.get('message')}\n" + "\n".join(logs["lines"]))
-        console.print(f"  {job['status']}: {job.get('message', '')}")
-
-        _step(console, 8, "Verify: _SUCCESS present, rows complete")
-        out = await c.call("inspect_output", {"job_id": job_id})
+        _step(console, 7, "Wait with progress; when DONE the server verifies the output")
+        view = await wait_until_done(c, console, job_id)
+        out = view.get("output") or {}
         console.print(
-            f"  state [bold]{out['state']}[/], _SUCCESS {out['success_marker']}, "
-            f"{out['rows']:,} rows in {len(out['files']) - 1} Parquet part(s), {out['total_bytes']:,} bytes"
+            f"  {view['job']['status']}: state [bold]{out.get('state')}[/], _SUCCESS "
+            f"{out.get('success_marker')}, {out.get('rows') or 0:,} rows in {out.get('parts')} Parquet "
+            f"part(s), {out.get('total_bytes') or 0:,} bytes"
         )
-        if out["state"] != "complete":
+        if out.get("state") != "complete":
             raise DemoFailed("the output is not complete")
 
-        _step(console, 9, "Preview the results")
-        preview = await c.call("preview_results", {"job_id": job_id, "limit": 5})
+        _step(console, 8, "The first rows, as wait_for_job returned them")
+        preview = view["preview"]
         grid = Table(*preview["columns"], show_lines=False)
         for row in preview["rows"]:
             grid.add_row(*[str(row[col]) for col in preview["columns"]])
@@ -156,6 +138,40 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
             "calls": c.calls,
             "bytes": c.bytes,
         }
+
+
+async def approve_and_submit(
+    c: DemoClient, console: Console, plan_id: str, approve: bool | None
+) -> str | None:
+    """The checkpoint as a person meets it: the server's summary, a yes (asked here, or given by --yes),
+    then the submit with the confirmation token. None when not approved (nothing was submitted)."""
+    gated = await c.call("submit_batch_job", {"plan_id": plan_id})
+    console.print(f"  status: [bold yellow]{gated['status']}[/]")
+    console.print("  " + gated["summary"].replace("\n", "\n  "))
+    if approve is None:
+        approve = Confirm.ask("  Approve this job?", default=True)
+    else:
+        console.print("  (non-interactive demo: approving on your behalf)")
+    if not approve:
+        console.print("  Not approved: nothing was submitted.")
+        return None
+    submitted = await c.call(
+        "submit_batch_job", {"plan_id": plan_id, "confirmation_token": gated["confirmation_token"]}
+    )
+    job_id = str(submitted["result"]["job_id"])
+    console.print(f"  submitted job {job_id}")
+    return job_id
+
+
+async def wait_until_done(c: DemoClient, console: Console, job_id: str, label: str = "") -> dict[str, Any]:
+    """Wait (with a progress bar) until the job ends; anything but DONE fails the demo with its logs."""
+    view = await _wait(c, console, job_id)
+    job = view["job"]
+    if job["status"] != "DONE":
+        logs = await c.call("get_job_logs", {"job_id": job_id, "tail": 20})
+        what = f"{label} job" if label else "job"
+        raise DemoFailed(f"{what} ended {job['status']}: {job.get('message')}\n" + "\n".join(logs["lines"]))
+    return view
 
 
 async def _wait(c: DemoClient, console: Console, job_id: str) -> dict[str, Any]:
@@ -187,7 +203,7 @@ async def _wait(c: DemoClient, console: Console, job_id: str) -> dict[str, Any]:
                         total=prog["rows_total"],
                         label=f"{done:,}/{prog['rows_total']:,} rows",
                     )
-                return job
+                return view
 
 
 def seed(home: Path, console: Console, rows: int) -> None:

@@ -22,13 +22,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.prompt import Confirm
 from rich.table import Table
 
 from snowbatch import sample_models as sm
 from snowbatch import samples
 from snowbatch.backends.local.seed_media import SPOKEN_TEXTS
-from snowbatch.demo import DemoClient, DemoFailed, _step, _wait
+from snowbatch.demo import DemoClient, DemoFailed, _step, approve_and_submit, wait_until_done
 
 NEEDS_EXTRA = f"needs the models extra: {sm.MODELS_EXTRA_HINT}"
 NEEDS_EXTRA_SHOWN = escape(NEEDS_EXTRA)  # "[models]" is not rich markup
@@ -67,28 +66,10 @@ class FilesDemo:
                 console.print(f"  [{colour}]{ck['status']:>4}[/] {ck['message']}")
         if not planned["ok"]:
             raise DemoFailed(f"the {label} plan has failing checks")
-        gated = await c.call("submit_batch_job", {"plan_id": planned["plan_id"]})
-        console.print(f"  checkpoint: [bold yellow]{gated['status']}[/]")
-        console.print("  " + gated["summary"].replace("\n", "\n  "))
-        approve = self.approve
-        if approve is None:
-            approve = Confirm.ask("  Approve this job?", default=True)
-        else:
-            console.print("  (non-interactive demo: approving on your behalf)")
-        if not approve:
-            console.print("  Not approved: nothing was submitted.")
+        job_id = await approve_and_submit(c, console, planned["plan_id"], self.approve)
+        if job_id is None:
             return None
-        submitted = await c.call(
-            "submit_batch_job",
-            {"plan_id": planned["plan_id"], "confirmation_token": gated["confirmation_token"]},
-        )
-        job_id = submitted["result"]["job_id"]
-        job = await _wait(c, console, job_id)
-        if job["status"] != "DONE":
-            logs = await c.call("get_job_logs", {"job_id": job_id, "tail": 20})
-            raise DemoFailed(
-                f"{label} job ended {job['status']}: {job.get('message')}\n" + "\n".join(logs["lines"])
-            )
+        await wait_until_done(c, console, job_id, label)
         out = await c.call("inspect_output", {"job_id": job_id})
         if out["state"] != "complete":
             raise DemoFailed(f"the {label} output is not complete")

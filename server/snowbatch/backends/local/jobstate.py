@@ -7,7 +7,7 @@ an atomic replace, so neither loses the other's fields and no reader sees half a
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -78,3 +78,24 @@ class JobFiles:
             state.update(changes)
             write_json_atomic(self.state_file, state)
             return state, True
+
+
+def job_process_main(run: Callable[[Path], int]) -> None:
+    """`python -m <runner> <job dir>`: log to stdout (the job's log file), run, exit with its code.
+
+    A job record too broken to run is reported as JSON in the log, where get_job_logs finds it.
+    """
+    import json
+    import logging
+    import os
+    import sys
+    import traceback
+
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        code = run(Path(sys.argv[1]))
+    except Exception:
+        print(json.dumps({"runner_error": traceback.format_exc()}), flush=True)
+        code = 2
+    sys.stdout.flush()
+    os._exit(code)

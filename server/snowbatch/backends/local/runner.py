@@ -8,18 +8,16 @@ so a restarted server sees the job as it is. SIGTERM (cancel) stops it without `
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
-import sys
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from snowbatch.backends.local.jobstate import JobFiles, now_iso
+from snowbatch.backends.local.jobstate import JobFiles, job_process_main, now_iso
 
 log = logging.getLogger("snowbatch.runner")
 
@@ -252,16 +250,7 @@ def _remove_temp_parts(out_dir: Path) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    job_dir = Path(sys.argv[1])
-    try:
-        code = run(job_dir)
-    except Exception:
-        # The job record itself is unreadable: say so where get_job_logs will find it.
-        print(json.dumps({"runner_error": traceback.format_exc()}), flush=True)
-        code = 2
-    sys.stdout.flush()
-    os._exit(code)
+    job_process_main(run)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,15 @@ either fully written or untouched. SIGTERM (cancel_job) before that point leaves
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
-import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from snowbatch.backends.local.jobstate import JobFiles, now_iso
+from snowbatch.backends.local.jobstate import JobFiles, job_process_main, now_iso
 
 log = logging.getLogger("snowbatch.warehouse_runner")
 
@@ -172,14 +170,7 @@ def run(job_dir: Path) -> int:
 
 
 def main() -> None:
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    try:
-        code = run(Path(sys.argv[1]))
-    except Exception:
-        print(json.dumps({"runner_error": traceback.format_exc()}), flush=True)
-        code = 2
-    sys.stdout.flush()
-    os._exit(code)
+    job_process_main(run)
 
 
 if __name__ == "__main__":
