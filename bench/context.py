@@ -163,13 +163,13 @@ def raw_sql_flow() -> FlowResult:
 
 async def run() -> Section:
     section = Section("context")
-    local = await local_flows(["skill", "minimal"])
-    fake = await fake_flows(["skill", "minimal"])
+    local = await local_flows(["skill", "earlier"])
+    fake = await fake_flows(["skill", "earlier"])
     raw = raw_sql_flow()
     for backend, flows in (("local", local), ("snowflake (fake)", fake)):
         for name, res in flows.items():
-            target_calls = 8 if name == "minimal" else None
-            target_bytes = 12 * 1024 if name == "minimal" else None
+            target_calls = 8 if name == "skill" else None
+            target_bytes = 12 * 1024 if name == "skill" else None
             base = raw if backend.startswith("snowflake") else None
             section.rows.append(
                 Row(

@@ -2,12 +2,14 @@
 
 Two scripts over the same tools:
 
-- `skill` — what the batch-inference skills prescribe today, step by step (list_models, versions,
-  functions, describe_input, stages, pool, plan with code, the two-phase gate, wait, inspect, preview);
-- `minimal` — the shortest honest flow: nothing is skipped that protects the person. The named model is
-  looked up directly, `plan_batch_job` is the input check (it spends nothing and reports the same fit and
-  row count as describe_input), the gate still takes two calls, and when `wait_for_job` already reports
-  the verified output (`_SUCCESS`, rows, a preview) no separate inspect/preview call is made.
+- `skill` — what the batch-inference skills prescribe (since a15a6ec): the shortest honest flow, with
+  nothing skipped that protects the person. The named model is looked up directly with
+  show_model_functions, `plan_batch_job` is the input check (it spends nothing and reports the same fit
+  and row count as describe_input), the gate still takes two calls, and `wait_for_job` reports the
+  verified output (`_SUCCESS`, rows, a preview), so no separate inspect/preview call is made;
+- `earlier` — what the skills prescribed before that revision (list_models, versions, functions,
+  describe_input, stages, pool, plan with code, the two-phase gate, wait, inspect, preview), kept as the
+  baseline the revision is measured against.
 
 Bytes are those of the text content the assistant reads (what the demo counts).
 """
@@ -107,8 +109,8 @@ async def _verify(c: Counted, job_id: str, view: dict[str, Any], *, preview_rows
     return int(output.get("rows") or preview.get("total_rows") or 0)
 
 
-async def skill_flow(c: Counted) -> int:
-    """The calls the batch-inference + batch-inference-jobs skills prescribe today, in order."""
+async def earlier_flow(c: Counted) -> int:
+    """The calls the skills prescribed before a15a6ec, in order (the baseline)."""
     await c.call("get_environment", {})
     await c.call("list_models", {"like": samples.CHURN_MODEL})
     await c.call("list_model_versions", {"model": MODEL})
@@ -138,8 +140,8 @@ async def skill_flow(c: Counted) -> int:
     return int(out.get("rows") or preview.get("total_rows") or 0)
 
 
-async def minimal_flow(c: Counted) -> int:
-    """The shortest flow that keeps every checkpoint (see the module docstring)."""
+async def skill_flow(c: Counted) -> int:
+    """The calls the skills prescribe: the shortest flow that keeps every checkpoint (module docstring)."""
     await c.call("get_environment", {})
     await c.call("show_model_functions", {"model": MODEL})
     stages = await c.call("list_stages", {})
@@ -162,7 +164,7 @@ async def minimal_flow(c: Counted) -> int:
     return await _verify(c, job_id, view, preview_rows=5)
 
 
-FLOWS: dict[str, Callable[[Counted], Awaitable[int]]] = {"skill": skill_flow, "minimal": minimal_flow}
+FLOWS: dict[str, Callable[[Counted], Awaitable[int]]] = {"skill": skill_flow, "earlier": earlier_flow}
 
 
 async def run_flow(client: Any, name: str) -> FlowResult:

@@ -2,8 +2,8 @@
 evals runner's own report (`python -m evals.run`, run here into a temporary report folder).
 
 The evals' scripted assistant follows the skills as written, step by step, so these figures are what
-today's skills cost; bench/flows.py's `minimal` flow is what the same request costs when the assistant
-uses everything the tools already return.
+the skills cost per scenario; bench/flows.py's `skill` flow is the tabular request alone, from request
+to verified results.
 """
 
 from __future__ import annotations
