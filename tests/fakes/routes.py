@@ -1,7 +1,7 @@
 """The statements the fake account answers, each a full-match pattern and a handler.
 
 Shapes follow Snowflake's documented output (lower-case SHOW column names, JSON text in the JSON
-columns) and what snowflake-ml 2.6.0 reads; see /work/shared/reference/snowflake-objects.md.
+columns) and what snowflake-ml 2.6.0 reads; see snowflake-objects.md in the shared reference folder.
 """
 
 from __future__ import annotations
