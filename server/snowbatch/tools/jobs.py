@@ -173,12 +173,12 @@ def register(server: MCPServer, app: App) -> None:
         status either way: if still running, call again. When the job is DONE it also verifies the
         output (output: _SUCCESS present, rows, parts) and, if complete, previews its first
         preview_rows rows, so no separate inspect_output/preview_results call is needed."""
-        name = _qualified_job(app, job_id)
+        name = job_name(job_id)
         deadline = time.monotonic() + timeout_seconds
         delay = 0.25
         sent: float | None = None  # MCP: each progress notification must report more than the last
         while True:
-            job = await anyio.to_thread.run_sync(lambda: _get(app, name))
+            job = await anyio.to_thread.run_sync(lambda: app.backend.get_job(name))
             rows = float(job.progress.rows_done or 0) if job.progress else 0.0
             total = job.progress.rows_total if job.progress else None
             if sent is None or rows > sent:
@@ -263,7 +263,7 @@ def register(server: MCPServer, app: App) -> None:
         )
 
     def describe_cancel(job_id: str) -> str:
-        return cancel_summary(_get(app, job_name(job_id)))
+        return cancel_summary(app.backend.get_job(job_name(job_id)))
 
     @server.tool(title="Cancel job", annotations=DESTRUCTIVE)
     @tool_errors
@@ -289,7 +289,7 @@ def register(server: MCPServer, app: App) -> None:
         return done(f"Job {job.job_id} is {job.status}.", job=job.model_dump(mode="json"))
 
     def describe_delete(job_id: str) -> str:
-        return delete_summary(_get(app, job_name(job_id)))
+        return delete_summary(app.backend.get_job(job_name(job_id)))
 
     @server.tool(title="Delete job", annotations=DESTRUCTIVE)
     @tool_errors
@@ -410,21 +410,3 @@ def _plan(app: App, plan_id: str) -> Plan:
             "Next step: call plan_batch_job again."
         )
     return plan
-
-
-def _qualified_job(app: App, job_id: str) -> Any:
-    from snowbatch.core.errors import SnowbatchError
-
-    try:
-        return object_name(app, job_id, "job")
-    except SnowbatchError as exc:
-        raise ToolError(str(exc)) from exc
-
-
-def _get(app: App, name: Any) -> JobInfo:
-    from snowbatch.core.errors import SnowbatchError
-
-    try:
-        return app.backend.get_job(name)
-    except SnowbatchError as exc:
-        raise ToolError(str(exc)) from exc
