@@ -97,12 +97,17 @@ class Assistant:
         return sorted(names, key=lambda v: v != default)
 
     def runnable_versions(self, where: str) -> list[str]:
-        """Versions runnable in WAREHOUSE or SPCS: list_model_versions' details when there are several
-        versions, else the one version's runnable_in from show_model_functions."""
+        """Versions runnable in WAREHOUSE or SNOWPARK_CONTAINER_SERVICES: list_model_versions' details
+        when there are several versions, else the one version's runnable_in from show_model_functions.
+        An empty runnable_in means no restriction (versions logged before the column existed)."""
+
+        def runs(listed: list[str]) -> bool:
+            return not listed or where in listed
+
         if self.versions:
             by_name = {str(v["version"]): v for v in self.versions.get("versions", [])}
-            return [n for n in self.version_names if where in by_name.get(n, {}).get("runnable_in", [])]
-        return self.version_names if where in self.functions.get("runnable_in", []) else []
+            return [n for n in self.version_names if runs(by_name.get(n, {}).get("runnable_in", []))]
+        return self.version_names if runs(self.functions.get("runnable_in", [])) else []
 
     async def functions_of(self, version: str | None) -> None:
         """A version other than the default: show_model_functions again with that version."""
@@ -183,7 +188,7 @@ class Assistant:
     async def jobs(self) -> None:
         # Step 1 — the model: confirmed by show_model_functions in the entry (carried over)
         # Step 2 — version, from show_model_functions' versions; ask only when several
-        runnable = self.runnable_versions("SPCS")
+        runnable = self.runnable_versions("SNOWPARK_CONTAINER_SERVICES")
         if not runnable:
             raise FlowError("no version is runnable in SPCS (a warehouse-only version cannot be a job)")
         version = self.facts.get("version")

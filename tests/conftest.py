@@ -37,3 +37,21 @@ def deployment(request: pytest.FixtureRequest, local_home: Path, tmp_path: Path)
     if request.param == "local":
         return local_deployment(local_home)
     return fake_snowflake_deployment(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _fake_accounts_know_every_statement() -> object:
+    """Every statement a fake Snowflake account was sent in this test matched a route that cites a row of
+    docs/snowflake-fidelity.md — even one swallowed on the way (a background submission, a library that
+    catches errors). So the ledger covers every statement the integration tests send."""
+    from tests.fakes.account import ACCOUNTS
+    from tests.fakes.ledger import ledger_ids
+
+    before = len(ACCOUNTS)
+    yield
+    made = ACCOUNTS[before:]
+    del ACCOUNTS[before:]
+    unknown = [s.sql for acct in made for s in acct.unknown]
+    assert not unknown, "statements the fake does not know:\n" + "\n".join(unknown)
+    uncited = {i for acct in made for _, ids in acct.answered for i in ids} - ledger_ids()
+    assert not uncited, f"answers cite rows docs/snowflake-fidelity.md does not have: {sorted(uncited)}"

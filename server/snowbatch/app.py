@@ -23,6 +23,7 @@ class App:
     plans: dict[str, Any] = field(default_factory=dict)
     _backend: Backend | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    submit_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # A per-process key: a token never outlives the server that issued it.

@@ -203,15 +203,17 @@ def wait(
                 completed=(prog.rows_done or 0) if prog else 0,
                 total=(prog.rows_total or None) if prog else None,
             )
-            if job.is_terminal or time.monotonic() >= deadline:
+            if job.is_settled or time.monotonic() >= deadline:
                 break
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 1.5, 2.0)
     if not job.is_terminal:
-        console.print(
-            f"Still {job.status} after {timeout:g}s. Wait again: snowbatch jobs wait {job.job_id}",
-            soft_wrap=True,
+        said = (
+            f"{job.status}: the job makes no progress by itself ({job.message or 'no message'})."
+            if job.is_settled
+            else f"Still {job.status} after {timeout:g}s. Wait again: snowbatch jobs wait {job.job_id}"
         )
+        console.print(said, soft_wrap=True)
         raise typer.Exit(EXIT_STILL_RUNNING)
     _print_job(job)
     if job.status != "DONE":

@@ -9,12 +9,14 @@ from __future__ import annotations
 from snowbatch.backends.base import Backend
 from snowbatch.core.errors import SnowbatchError
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
+from snowbatch.core.output import occupants
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import PlanFacts, run_preflight
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.core.signatures import find_function
 
 MAX_FILES = 100_000
+MAX_OCCUPANTS = 200  # files listed from a non-empty output base: enough to name what is there
 
 
 def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
@@ -49,7 +51,11 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
     output = StageLocation.parse(request.output_stage).qualified(db, sc).as_directory()
     try:
         facts.stage = backend.describe_stage(output.stage)
-        facts.output_entries = backend.list_stage_files(output, pattern=None, limit=1).count
+        listing = backend.list_stage_files(output, pattern=None, limit=MAX_OCCUPANTS)
+        base = str(output)
+        facts.output_occupants = occupants(
+            [f.path[len(base) :] for f in listing.files if f.path.startswith(base)]
+        )
     except SnowbatchError as exc:
         facts.stage_error = str(exc)
     pools = {p.name: p for p in backend.list_compute_pools()}

@@ -9,8 +9,10 @@ Snowflake error) and is kept in `account.unknown`.
 from __future__ import annotations
 
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +20,15 @@ import duckdb
 import pandas as pd
 
 from tests.fakes.connection import FakeConnection, Result, Statement, fake_error
+from tests.fakes.routes.common import quote
 from tests.fakes.state import Denial, FakeJob, FakeModel, FakePool, FakeStage, FakeVersion, Key
 
 Handler = Callable[[FakeConnection, Statement, "re.Match[str]"], Result]
-
-
-def quote(name: str) -> str:
-    """A name as a DuckDB quoted identifier (so seeded names may hold any character)."""
-    return '"' + name.replace('"', '""') + '"'
+# Every account made in this process, so a test run can check none was sent a statement it did not know.
+ACCOUNTS: list[FakeAccount] = []
+_EXECUTE_JOB = re.compile(
+    r"EXECUTE INFERENCE JOB SERVICE\s.*?MODEL = (?P<model>\S+)(?:\s+VERSION = (?P<v>\S+))?", re.S
+)
 
 
 class UnknownStatement(AssertionError):
@@ -35,6 +38,7 @@ class UnknownStatement(AssertionError):
 class FakeAccount:
     def __init__(self, root: Path, *, name: str = "FAKEORG-FAKEACCT") -> None:
         from tests.fakes import routes
+        from tests.fakes.routes.warehouse import ModelFunctions
 
         self.root = root
         self.name = name
@@ -48,13 +52,39 @@ class FakeAccount:
         self.jobs: dict[Key, FakeJob] = {}
         self.denials: list[Denial] = []
         self.statements: list[Statement] = []
+        self.answered: list[tuple[Statement, tuple[str, ...]]] = []  # each with the ledger rows it cites
         self.unknown: list[Statement] = []
         self.capabilities: dict[str, Any] = {}
         self.job_history_enabled = True
-        self.job_behaviour = "complete"  # complete | pending | fail: what a submitted job does
+        # complete | pending | fail: what a submitted job does (or a function of the FakeJob saying it)
+        self.job_behaviour: str | Callable[[FakeJob], str] = "complete"
         self.expire_next: int = 0  # the next N statements fail with "session expired" (390112)
         self.connections: list[FakeConnection] = []
-        self.routes: list[tuple[re.Pattern[str], Handler]] = routes.build(self)
+        # F30: EXECUTE INFERENCE JOB SERVICE waits for the model's image to be built before it returns,
+        # even with ASYNC = TRUE; a version's image is built once. release_builds() ends a wait early.
+        self.image_build_seconds: float = 0.0
+        self.built_images: set[tuple[str, ...]] = set()
+        self.build_release = threading.Event()
+        # D14: the save-mode check scans the whole base (snowflake-ml's comment) or the job's folder (docs).
+        self.save_mode_scope = "base"
+        self.history_default_days = 14  # F37: the default window (one revision of the page says 30)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self.locator = "FK12345"  # F01: CURRENT_ACCOUNT() answers the account locator
+        self.query_status: dict[
+            str, str
+        ] = {}  # F47: query id -> connector QueryStatus name (default SUCCESS)
+        self.hold_writes = False  # a warehouse CTAS is accepted but its table does not appear (still running)
+        self._lock = threading.RLock()
+        self.model_functions = ModelFunctions(self)
+        self.routes: list[routes.Route] = routes.build(self)
+        ACCOUNTS.append(self)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def release_builds(self) -> None:
+        """Let every image build in progress finish now."""
+        self.build_release.set()
 
     # --- seeding --------------------------------------------------------------------------------
     def add_database(self, database: str, *schemas: str) -> None:
@@ -139,7 +169,8 @@ class FakeAccount:
 
     # --- answering ----------------------------------------------------------------------------
     def answer(self, conn: FakeConnection, stmt: Statement) -> Result:
-        self.statements.append(stmt)
+        with self._lock:
+            self.statements.append(stmt)
         if self.expire_next > 0:
             self.expire_next -= 1
             conn.expired = True
@@ -154,21 +185,36 @@ class FakeAccount:
                 raise fake_error(
                     f"SQL access control error:\n{denial.message}", denial.errno, denial.sqlstate, stmt.sql
                 )
-        if stmt.kind == "describe":  # Snowpark asks for a query's columns without running it
-            return self._describe_query(conn, stmt)
+        if stmt.kind == "describe":  # F42: Snowpark asks for a query's columns without running it
+            with self._lock:
+                self.answered.append((stmt, ("F42",)))
+                return self._describe_query(conn, stmt)
         text = stmt.sql.strip().rstrip(";").strip()
-        for pattern, handler in self.routes:
-            match = pattern.fullmatch(text)
-            if match:
-                return handler(conn, stmt, match)
-        self.unknown.append(stmt)
+        self._wait_for_image(text)  # outside the lock: other sessions go on while an image builds
+        with self._lock:
+            for route in self.routes:
+                match = route.pattern.fullmatch(text)
+                if match:
+                    self.answered.append((stmt, route.ledger))
+                    return route.handler(conn, stmt, match)
+            self.unknown.append(stmt)
         raise UnknownStatement(f"the fake Snowflake account does not know this statement:\n{stmt.sql}")
+
+    def _wait_for_image(self, text: str) -> None:
+        match = _EXECUTE_JOB.match(text)
+        if match is None or not self.image_build_seconds:
+            return
+        image = (match["model"], match["v"] or "")
+        if image not in self.built_images:
+            self.build_release.wait(self.image_build_seconds)
+            self.built_images.add(image)
 
     def _describe_query(self, conn: FakeConnection, stmt: Statement) -> Result:
         from tests.fakes.connection import Column
         from tests.fakes.stagefiles import evaluate_select
 
-        frame = evaluate_select(self, conn, f"SELECT * FROM ({stmt.sql}) LIMIT 0", stmt.sql)
+        query = self.model_functions.rewrite(stmt.sql)
+        frame = evaluate_select(self, conn, f"SELECT * FROM ({query}) LIMIT 0", stmt.sql)
         kinds = {
             "i": ("FIXED", 38, 0),
             "u": ("FIXED", 38, 0),

@@ -186,17 +186,24 @@ class FakeConnection:
     def close(self) -> None:
         self.closed = True
 
-    # AsyncJob status helpers: every fake statement finishes at once.
-    def get_query_status(self, sfqid: str) -> str:
-        return "SUCCESS"
+    # F47: the connector's QueryStatus for a query id (statements finish at once unless a test says so);
+    # a name outside the enum raises KeyError, as `QueryStatus[name]` does in the connector.
+    def get_query_status(self, sfqid: str) -> Any:
+        from snowflake.connector.constants import QueryStatus
 
-    def get_query_status_throw_if_error(self, sfqid: str) -> str:
-        return "SUCCESS"
+        return QueryStatus[self.account_state.query_status.get(sfqid, "SUCCESS")]
+
+    def get_query_status_throw_if_error(self, sfqid: str) -> Any:
+        return self.get_query_status(sfqid)
 
     @staticmethod
     def is_still_running(status: Any) -> bool:
-        return False
+        from snowflake.connector.connection import SnowflakeConnection
+
+        return bool(SnowflakeConnection.is_still_running(status))
 
     @staticmethod
     def is_an_error(status: Any) -> bool:
-        return False
+        from snowflake.connector.connection import SnowflakeConnection
+
+        return bool(SnowflakeConnection.is_an_error(status))

@@ -66,12 +66,23 @@ def _files(stage: FakeStage, prefix: str) -> list[Path]:
     )
 
 
+def files_under(stage: FakeStage, prefix: str) -> list[Path]:
+    return _files(stage, prefix)
+
+
+def list_name(stage: FakeStage, rel: str) -> str:
+    """F17: an internal stage lists `<stage name, lower-case>/<path>`, an external one the cloud URL (D11)."""
+    if stage.type == "EXTERNAL":
+        return stage.url.rstrip("/") + "/" + rel
+    return f"{stage.name.lower()}/{rel}"
+
+
 def list_rows(stage: FakeStage, prefix: str, pattern: str | None) -> list[tuple[Any, ...]]:
-    """LIST output: `name` is the lower-case stage name, a slash and the relative path (internal stages)."""
+    """LIST output (F17): name, size, md5, last_modified; PATTERN matches the whole name."""
     rows = []
     for p in _files(stage, prefix):
         rel = p.relative_to(stage.folder).as_posix()
-        name = f"{stage.name.lower()}/{rel}"
+        name = list_name(stage, rel)
         if pattern and not re.fullmatch(pattern, name, re.S):
             continue
         data = p.read_bytes()
@@ -168,6 +179,22 @@ def write_parquet(
     path = folder / name
     frame.to_parquet(path, index=False)
     return path.stat().st_size
+
+
+def infer_frame(stage: FakeStage, prefix: str, names: list[str] | None, query: str) -> pd.DataFrame:
+    """What INFER_SCHEMA reads (F23): the FILES named (relative to LOCATION), else every file under it."""
+    paths = [stage.folder / prefix / n for n in names] if names else _files(stage, prefix)
+    frames = []
+    for path in paths:
+        if not path.is_file():
+            raise fake_error(f"File '{path.name}' does not exist or not authorized.", 2003, "02000", query)
+        try:
+            frames.append(pd.read_parquet(path))
+        except Exception:
+            raise fake_error(
+                f"Error parsing the parquet file: {path.name} is not a Parquet file.", 100152, "22000", query
+            ) from None
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def read_parquet(stage: FakeStage, prefix: str) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The objects a fake Snowflake account holds: models, stages (backed by folders), pools, job services.
 
 Tables live in an in-memory DuckDB database so the `SELECT`s that Snowpark writes into a COPY INTO
-unload can be evaluated for real; everything else is plain Python state.
+unload can be evaluated for real; everything else is plain Python state. What each object shows in a
+statement's answer follows docs/snowflake-fidelity.md (the ledger row is cited where it is answered).
 """
 
 from __future__ import annotations
@@ -47,8 +48,14 @@ class FakeVersion:
     comment: str | None = None
     aliases: list[str] = field(default_factory=list)
     created_on: datetime = NOW
-    runnable_in: list[str] = field(default_factory=lambda: ["WAREHOUSE", "SPCS"])
+    # F09: a JSON list of WAREHOUSE / SNOWPARK_CONTAINER_SERVICES; None for versions logged before the
+    # column existed (BCR-1778: "existing model versions do not have values for these columns").
+    runnable_in: list[str] | None = field(
+        default_factory=lambda: ["WAREHOUSE", "SNOWPARK_CONTAINER_SERVICES"]
+    )
     model_dir: Path | None = None  # the packaged model, loaded to run fake jobs
+    task: str = "TABULAR_REGRESSION"
+    table_functions: set[str] = field(default_factory=set)  # methods SHOW FUNCTIONS reports as TABLE
 
 
 @dataclass
@@ -87,6 +94,16 @@ class FakePool:
 
 
 @dataclass
+class FakeContainer:
+    """One row of SHOW SERVICE CONTAINERS IN SERVICE (F34)."""
+
+    status: str  # PENDING, READY, DONE, FAILED, UNKNOWN (container states, d:show-containers)
+    message: str
+    instance_id: str = "0"
+    container_name: str = "main"
+
+
+@dataclass
 class FakeJob:
     key: Key
     compute_pool: str
@@ -103,8 +120,16 @@ class FakeJob:
     created_on: datetime = NOW
     updated_on: datetime = NOW
     completed_on: datetime | None = None
-    deleted: bool = False
-    owner: str = "ML_ENGINEER"
+    deleted: bool = False  # DROP SERVICE (F32): gone from DESCRIBE/SHOW, in history with DELETED_TIME
+    dropped: bool = False  # dropped by Snowflake some days after it ended (D13): likewise
+    deleted_on: datetime | None = None
+    owner: str = "ML_ENGINEER"  # the role that submitted it: job history shows only the owner's jobs (F37)
+    visible_to: set[str] = field(default_factory=set)  # other roles with a privilege on it (SHOW, F41)
+    containers: list[FakeContainer] = field(default_factory=list)
+
+    @property
+    def live(self) -> bool:
+        return not (self.deleted or self.dropped)
 
 
 @dataclass

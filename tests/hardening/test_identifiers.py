@@ -537,6 +537,7 @@ def test_objects_with_hostile_names_go_through_the_whole_flow_safely(name: str, 
         assert not submitted.is_error, submitted.text
         job = submitted.structured["result"]["job_id"]  # type: ignore[index]
         for tool, args in [
+            ("wait_for_job", {"job_id": job, "timeout_seconds": 30}),  # submission runs in the background
             ("get_job_status", {"job_id": job}),
             ("get_job_logs", {"job_id": job}),
             ("inspect_output", {"job_id": job}),

@@ -6,7 +6,6 @@ snowflake-ml-python client sends with EXECUTE INFERENCE JOB SERVICE."""
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from snowbatch import sample_models as sm
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.planning import make_plan
 from tests.fakes import make_fake_snowflake_backend
-from tests.fakes.state import FakeModel, FakeVersion
+from tests.fakes.seed import seed_media
 
 DB, SC = "ML", "PUBLIC"
 MEDIA_FILES = {
@@ -27,47 +26,12 @@ MEDIA_FILES = {
 }
 
 
-@cache
-def packaged() -> dict[str, tuple[Path, str, list[str]]]:
-    """FILE_INSPECTOR and IMAGE_CHAT_DEMO saved once with snowflake-ml's packager (a real model_spec)."""
-    import tempfile
-
-    from snowflake.ml.model._packager.model_packager import ModelPackager
-    from snowflake.ml.model.custom_model import ModelContext
-
-    from snowbatch.sample_models import chat_demo, file_inspectors
-
-    root = Path(tempfile.mkdtemp(prefix="snowbatch-media-models-"))
-    out = {}
-    for name, model, sigs in (
-        (
-            sm.FILE_INSPECTOR,
-            file_inspectors.FileInspector(ModelContext()),
-            file_inspectors.signatures()["bytes"],
-        ),
-        (sm.IMAGE_CHAT_DEMO, chat_demo.ImageChatDemo(ModelContext()), chat_demo.signatures()),
-    ):
-        folder = root / name
-        meta = ModelPackager(str(folder)).save(name=name.lower(), model=model, signatures=sigs, options={})
-        out[name] = (folder, (folder / "model.yaml").read_text(), sorted(meta.signatures))
-    return out
-
-
 @pytest.fixture
 def backend(tmp_path: Path) -> Any:
     backend = make_fake_snowflake_backend(tmp_path)
     acct = backend.fake_account
     acct.job_behaviour = "pending"  # the spec is what is under test, not a fake run of it
-    for name, (folder, spec, methods) in packaged().items():
-        acct.add_model((DB, SC, name), FakeModel(name, comment="demo model"))
-        acct.add_version(
-            (DB, SC, name), FakeVersion("V1", spec, "custom", methods, model_dir=folder), default=True
-        )
-    stage = acct.add_stage((DB, SC, sm.MEDIA_STAGE), encryption="SNOWFLAKE_SSE")
-    for rel, data in MEDIA_FILES.items():
-        path = Path(stage.folder) / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    seed_media(acct, MEDIA_FILES)
     return backend
 
 
@@ -77,6 +41,7 @@ def submit(backend: Any, **request: Any) -> tuple[Any, dict[str, Any], list[str]
     assert plan.ok, [c for c in plan.checks if c.status == "fail"]
     backend.fake_account.clear_statements()
     job = backend.submit_job(plan.spec)
+    assert backend._jobs.submitter.join(job.job_id, 30)
     name = tuple(job.job_id.split("."))
     fake_job = backend.fake_account.jobs[name]
     return plan, yaml.safe_load(fake_job.spec_yaml), backend.fake_account.sql_log()

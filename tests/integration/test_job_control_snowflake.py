@@ -42,11 +42,14 @@ def fake(tmp_path: Path) -> Fake:
     return Fake(tmp_path)
 
 
-async def submit(client: Client, run: str) -> str:
+async def submit(fake: Fake, client: Client, run: str) -> str:
+    """Plan, approve and submit; return once the background submission has reached Snowflake."""
     plan = await call(
         client, "plan_batch_job", {**TABLE_PLAN, "output_stage": f"@ML.PUBLIC.BATCH_OUT/{run}/"}
     )
-    return await approve_and_submit(client, plan["plan_id"])
+    job = await approve_and_submit(client, plan["plan_id"])
+    assert fake.backend._jobs.submitter.join(job, 30)
+    return job
 
 
 async def test_a_wait_returns_the_current_status_in_time_and_the_finished_job_later(fake: Fake) -> None:
@@ -57,7 +60,7 @@ async def test_a_wait_returns_the_current_status_in_time_and_the_finished_job_la
         progress.append((done, total, message))
 
     async with Client(fake.server()) as client:
-        job = await submit(client, "wait")
+        job = await submit(fake, client, "wait")
         started = time.monotonic()
         view = await call_with_progress(client, job, 1, on_progress)
         assert time.monotonic() - started < 4.0
@@ -81,12 +84,17 @@ async def call_with_progress(client: Client, job: str, timeout: int, on_progress
 async def test_a_failed_job_says_why_and_its_logs_page_back_from_the_tail(fake: Fake) -> None:
     fake.account.job_behaviour = "fail"
     async with Client(fake.server()) as client:
-        job = await submit(client, "fails")
+        job = await submit(fake, client, "fails")
         fake.statements()
         status = await call(client, "get_job_status", {"job_id": job})
-        assert status["job"]["status"] == "FAILED"
-        assert "get_job_logs" in status["next_step"]  # DESCRIBE SERVICE carries no message: the logs say why
-        assert fake.statements() == ["DESCRIBE SERVICE IDENTIFIER(?)"]
+        assert status["job"]["status"] == "FAILED" and "get_job_logs" in status["next_step"]
+        # DESCRIBE SERVICE has no message column (F33): the reason comes from the job's containers (F34)
+        assert "container main (instance 0) FAILED: Container exited with code 1" in status["job"]["message"]
+        name = job.rsplit(".", 1)[-1]
+        assert fake.statements() == [
+            "DESCRIBE SERVICE IDENTIFIER(?)",
+            f"SHOW SERVICE CONTAINERS IN SERVICE ML.PUBLIC.{name}",  # unquoted: quoted names are refused
+        ]
 
         tail = await call(client, "get_job_logs", {"job_id": job, "tail": 1})
         assert tail["lines"] == ["ERROR model raised an error (fake)"]
@@ -100,7 +108,7 @@ async def test_a_failed_job_says_why_and_its_logs_page_back_from_the_tail(fake: 
 async def test_cancel_and_delete_are_gated_and_run_only_once_approved(fake: Fake) -> None:
     fake.account.job_behaviour = "pending"
     async with Client(fake.server()) as client:
-        job = await submit(client, "control")
+        job = await submit(fake, client, "control")
         name = job.rsplit(".", 1)[-1]
         fake.statements()
 
@@ -114,7 +122,7 @@ async def test_cancel_and_delete_are_gated_and_run_only_once_approved(fake: Fake
             client, "cancel_job", {"job_id": job, "confirmation_token": asked["confirmation_token"]}
         )
         assert done["result"]["job"]["status"] == "CANCELLED"
-        assert f'CALL "ML"."PUBLIC"."{name}"!spcs_cancel_job()' in fake.statements()
+        assert f"CALL ML.PUBLIC.{name}!spcs_cancel_job()" in fake.statements()
         again = await call_error(client, "cancel_job", {"job_id": job})
         assert "already CANCELLED" in again
 
@@ -136,7 +144,7 @@ async def test_cancel_and_delete_are_gated_and_run_only_once_approved(fake: Fake
 async def test_output_without_success_marker_is_flagged_partial_with_what_to_do(fake: Fake) -> None:
     fake.account.job_behaviour = "pending"
     async with Client(fake.server()) as client:
-        job = await submit(client, "partial")
+        job = await submit(fake, client, "partial")
         name = job.rsplit(".", 1)[-1]
         running = await call(client, "inspect_output", {"job_id": job})
         assert running["state"] == "empty" and "wait_for_job" in running["advice"]
@@ -155,7 +163,7 @@ async def test_output_without_success_marker_is_flagged_partial_with_what_to_do(
 async def test_list_jobs_pages_through_every_job_once(fake: Fake) -> None:
     fake.account.job_behaviour = "pending"
     async with Client(fake.server()) as client:
-        jobs = {await submit(client, f"list{i}") for i in range(3)}
+        jobs = {await submit(fake, client, f"list{i}") for i in range(3)}
         fake.statements()
         seen: list[str] = []
         args: dict[str, Any] = {"limit": 2}
@@ -167,4 +175,5 @@ async def test_list_jobs_pages_through_every_job_once(fake: Fake) -> None:
             args["cursor"] = page["next_cursor"]
     assert sorted(seen) == sorted(jobs)  # each job once
     history = [s for s in fake.statements() if "GET_JOB_HISTORY" in s]
-    assert len(history) == 2 and all("ORDER BY CREATED_TIME DESC" in s for s in history)
+    # one history read per page, asking for 30 days and 10,000 jobs rather than the defaults (F37)
+    assert len(history) == 2 and all("RESULT_LIMIT => 10000" in s for s in history)

@@ -10,7 +10,7 @@ from snowbatch.backends.base import Backend
 from snowbatch.core.errors import Conflict, InvalidName, NotFound, PermissionDenied
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.requests import BatchJobSpec, ResolvedInput
-from tests.fakes import make_fake_snowflake_backend
+from tests.fakes import make_fake_snowflake_backend, submitted
 from tests.fakes.jobs import finish
 
 SCHEMA = SchemaName.parse("ML.PUBLIC")
@@ -185,15 +185,17 @@ def test_quoted_pool_names_are_refused_before_any_sql(backend):
     assert sql(backend) == []
 
 
-def test_submit_goes_through_run_batch(backend):
+def test_submit_answers_at_once_and_runs_run_batch_in_the_background(backend):
     job = backend.submit_job(spec())
     assert (job.job_id, job.status, job.output_location) == (
         "ML.PUBLIC.JOB_1",
         "PENDING",
         "@ML.PUBLIC.BATCH_OUT/runs/JOB_1/",
     )
+    assert "container image" in (job.message or "")
+    assert backend._jobs.submitter.join(job.job_id, 30)
     log = sql(backend)
-    assert log[0] == 'LIST \'@"ML"."PUBLIC"."BATCH_OUT"/runs/JOB_1/\''  # SaveMode.ERROR pre-check
+    assert log[0] == 'LIST \'@"ML"."PUBLIC"."BATCH_OUT"/runs/\''  # SaveMode.ERROR: the whole base (D14)
     assert log[1:4] == [
         "SHOW DATABASES LIKE 'ML';",
         "SHOW SCHEMAS LIKE 'PUBLIC' IN DATABASE ML;",
@@ -207,32 +209,32 @@ def test_submit_goes_through_run_batch(backend):
         "NAME = ML.PUBLIC.JOB_1 ASYNC = TRUE REPLICAS = 1"
     )
     assert len(log) == 12
-    backend.submit_job(spec("JOB_2"))  # the Registry is reused: 3 statements fewer
-    assert len(sql(backend)) == 9
-    assert backend.fake_account.unknown == []
+    second = backend.submit_job(spec("JOB_2", output_stage="@ML.PUBLIC.BATCH_OUT/runs2/"))
+    assert backend._jobs.submitter.join(second.job_id, 30)
+    assert len(sql(backend)) == 9  # the Registry is reused: 3 statements fewer
 
 
-def test_submit_refuses_a_non_empty_output_under_save_mode_error(backend):
-    backend.submit_job(spec())
+def test_submit_refuses_an_output_base_holding_other_results_under_save_mode_error(backend):
+    submitted(backend, spec())
     sql(backend)
     with pytest.raises(Conflict, match="save mode is ERROR") as err:
-        backend.submit_job(spec())
+        backend.submit_job(spec("JOB_2"))
     assert "mode='overwrite'" in err.value.next_step
     assert len(sql(backend)) == 1
 
 
-def test_submit_without_privileges_says_which_grant(backend):
+def test_a_refused_submission_becomes_a_failed_job_that_says_which_grant(backend):
     backend.fake_account.deny(
         r"^EXECUTE INFERENCE JOB SERVICE", "Insufficient privileges to operate on schema 'PUBLIC'"
     )
-    with pytest.raises(PermissionDenied) as err:
-        backend.submit_job(spec())
-    assert "CREATE SERVICE on the job's schema" in err.value.next_step
+    job = submitted(backend, spec())
+    assert job.status == "FAILED"
+    assert "CREATE SERVICE on the job's schema" in (job.message or "")
 
 
 def test_job_status_logs_list_cancel_delete(backend):
     backend.fake_account.job_behaviour = "pending"
-    backend.submit_job(spec())
+    submitted(backend, spec())
     sql(backend)
     job_id = ObjectName.parse("ML.PUBLIC.JOB_1")
     info = backend.get_job(job_id)
@@ -245,34 +247,36 @@ def test_job_status_logs_list_cancel_delete(backend):
     assert sql(backend) == ["DESCRIBE SERVICE IDENTIFIER(?)"]
     page = backend.list_jobs(limit=10, cursor=None)
     assert [j.job_id for j in page.items] == ["ML.PUBLIC.JOB_1"] and page.next_cursor is None
-    assert len(sql(backend)) == 1
+    assert "Older jobs may exist" in (page.note or "")
+    assert len(sql(backend)) == 2  # job history and SHOW JOB SERVICES
     logs = backend.job_logs(job_id, tail=1, offset=0)
     assert logs.lines == ["Model ML.PUBLIC.CHURN_CLASSIFIER version V1"] and logs.next_offset == 1
     assert sql(backend) == ["DESCRIBE SERVICE IDENTIFIER(?)", "SELECT SYSTEM$GET_SERVICE_LOGS(?, ?, ?)"]
     assert backend.cancel_job(job_id).status == "CANCELLED"
-    assert sql(backend) == ['CALL "ML"."PUBLIC"."JOB_1"!spcs_cancel_job()', "DESCRIBE SERVICE IDENTIFIER(?)"]
+    assert sql(backend) == ["CALL ML.PUBLIC.JOB_1!spcs_cancel_job()", "DESCRIBE SERVICE IDENTIFIER(?)"]
     assert backend.delete_job(job_id).status == "DELETED"
     assert sql(backend) == ["DROP SERVICE IDENTIFIER(?)"]
-    assert backend.fake_account.unknown == []
 
 
 def test_bind_parameters_carry_the_quoted_job_name(backend):
-    backend.submit_job(spec())
+    submitted(backend, spec())
     sql(backend)
     backend.get_job(ObjectName.parse("ML.PUBLIC.JOB_1"))
     assert backend.fake_account.statements[0].params == ('"ML"."PUBLIC"."JOB_1"',)
 
 
 def test_list_jobs_falls_back_to_show_job_services(backend):
-    backend.submit_job(spec())
+    submitted(backend, spec())
     backend.fake_account.job_history_enabled = False
     sql(backend)
-    assert [j.job_id for j in backend.list_jobs(limit=5, cursor=None).items] == ["ML.PUBLIC.JOB_1"]
+    page = backend.list_jobs(limit=5, cursor=None)
+    assert [j.job_id for j in page.items] == ["ML.PUBLIC.JOB_1"]
     assert sql(backend)[1] == 'SHOW JOB SERVICES IN SCHEMA "ML"."PUBLIC"'
+    assert "only live job services" in (page.note or "")
 
 
 def test_output_inspect_preview_and_save(backend):
-    backend.submit_job(spec())
+    submitted(backend, spec())
     sql(backend)
     out = StageLocation.parse("@ML.PUBLIC.BATCH_OUT/runs/JOB_1/")
     info = backend.inspect_output(out)
@@ -290,7 +294,7 @@ def test_output_inspect_preview_and_save(backend):
 
 def test_partial_output_without_success_marker(backend):
     backend.fake_account.job_behaviour = "pending"
-    backend.submit_job(spec())
+    submitted(backend, spec())
     out = StageLocation.parse("@ML.PUBLIC.BATCH_OUT/runs/JOB_1/")
     assert backend.inspect_output(out).state == "empty"
     finish(backend.fake_account, "ML.PUBLIC.JOB_1")
@@ -300,7 +304,7 @@ def test_partial_output_without_success_marker(backend):
 
 
 def test_list_stage_files_reports_full_stage_paths(backend):
-    backend.submit_job(spec())
+    submitted(backend, spec())
     sql(backend)
     listing = backend.list_stage_files(
         StageLocation.parse("@ML.PUBLIC.BATCH_OUT/runs/JOB_1/"), pattern=None, limit=1

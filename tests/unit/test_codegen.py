@@ -141,7 +141,10 @@ def test_1_x_code_uses_job_spec_and_a_per_job_stage_location() -> None:
     assert "from snowflake.ml.model.batch import JobSpec, OutputSpec, SaveMode" in code
     assert "job_spec=JobSpec(" in code and "replicas=3," in code
     assert "OutputSpec(stage_location=output_location, mode=SaveMode.ERROR)" in code
-    assert 'output_location = f"{OUTPUT_BASE}{JOB_NAME}/"' in code and 'JOB_NAME = "NIGHTLY"' in code
+    assert (
+        "output_location = f\"{OUTPUT_BASE}{JOB_NAME.split('.')[-1]}/\"" in code
+        and 'JOB_NAME = "NIGHTLY"' in code
+    )
 
 
 def test_2_x_code_uses_keywords_and_the_base_location() -> None:

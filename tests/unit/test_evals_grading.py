@@ -162,13 +162,13 @@ def test_scripted_assistant_asks_the_version_only_when_there_are_several() -> No
         "show_model_functions": {
             "version": "V2",
             "versions": ["V1", "V2"],
-            "runnable_in": ["SPCS"],
+            "runnable_in": ["SNOWPARK_CONTAINER_SERVICES"],
             "functions": [fn],
         },
         "list_model_versions": {
             "versions": [
-                {"version": "V1", "runnable_in": ["SPCS"]},
-                {"version": "V2", "runnable_in": ["SPCS"]},
+                {"version": "V1", "runnable_in": ["SNOWPARK_CONTAINER_SERVICES"]},
+                {"version": "V2", "runnable_in": ["SNOWPARK_CONTAINER_SERVICES"]},
             ]
         },
     }

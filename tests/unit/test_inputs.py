@@ -190,7 +190,7 @@ def files_facts(method: str = "transcribe", **kw: Any) -> PlanFacts:
             model="ML.PUBLIC.M",
             version="V1",
             functions=list(FUNCS.values()),
-            runnable_in=["WAREHOUSE", "SPCS"],
+            runnable_in=["WAREHOUSE", "SNOWPARK_CONTAINER_SERVICES"],
             model_type="custom",
         ),
         "files": LISTING,

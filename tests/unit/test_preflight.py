@@ -58,7 +58,7 @@ def facts(method: str = "predict", **kw: Any) -> PlanFacts:
             model="ML.PUBLIC.M",
             version="V1",
             functions=list(FUNCS.values()),
-            runnable_in=["WAREHOUSE", "SPCS"],
+            runnable_in=["WAREHOUSE", "SNOWPARK_CONTAINER_SERVICES"],
             model_type="sklearn",
         ),
         "relation": RelationInfo(source="ML.PUBLIC.T", columns=GOOD_COLUMNS, row_count=10),
@@ -114,9 +114,16 @@ def test_a_missing_stage_fails() -> None:
 
 
 def test_a_non_empty_location_fails_in_error_mode_and_warns_in_overwrite_mode() -> None:
-    assert statuses(run_preflight(request(), facts(output_entries=3)))["output_location"] == "fail"
     assert (
-        statuses(run_preflight(request(mode="overwrite"), facts(output_entries=3)))["output_location"]
+        statuses(run_preflight(request(), facts(output_occupants=["RUN_1", "RUN_2", "RUN_3"])))[
+            "output_location"
+        ]
+        == "fail"
+    )
+    assert (
+        statuses(
+            run_preflight(request(mode="overwrite"), facts(output_occupants=["RUN_1", "RUN_2", "RUN_3"]))
+        )["output_location"]
         == "warn"
     )
 

@@ -94,13 +94,3 @@ def test_functions_match_by_sql_or_python_name_and_suggest_close_names() -> None
 )
 def test_column_types_fit_signature_types(sql_type: str, dtype: str, fits: bool) -> None:
     assert sql_type_fits(sql_type, FeatureInfo(name="X", dtype=dtype)) is fits
-
-
-def test_only_a_model_packaged_for_gpu_alone_is_gpu_only() -> None:
-    from snowbatch.core.signatures import gpu_only, has_gpu_runtime
-
-    cpu = {"runtimes": {"cpu": {}}}
-    both = {"runtimes": {"cpu": {}, "gpu": {}}, "env": {"cuda_version": "12.4"}}
-    gpu = {"runtimes": {"gpu": {}}}
-    assert [gpu_only(s) for s in (cpu, both, gpu)] == [False, False, True]
-    assert [has_gpu_runtime(s) for s in (cpu, both, gpu)] == [False, True, True]

@@ -111,7 +111,7 @@ def detail(runnable_in: list[str] | None = None, needs_gpu: bool = False) -> Ver
     return VersionDetail(
         model="ML.PUBLIC.M",
         version="V1",
-        runnable_in=runnable_in or ["WAREHOUSE", "SPCS"],
+        runnable_in=runnable_in or ["WAREHOUSE", "SNOWPARK_CONTAINER_SERVICES"],
         needs_gpu=needs_gpu,
         functions=[PREDICT],
     )
@@ -127,7 +127,7 @@ def test_a_fitting_input_passes_and_names_the_passed_through_columns() -> None:
 
 
 def test_a_gpu_only_version_is_refused_with_the_batch_job_as_the_way_forward() -> None:
-    checks = check_run(detail(["SPCS"], needs_gpu=True), PREDICT, COLUMNS, None)
+    checks = check_run(detail(["SNOWPARK_CONTAINER_SERVICES"], needs_gpu=True), PREDICT, COLUMNS, None)
     (fail,) = [c for c in checks if c.status == "fail"]
     assert "needs a GPU" in fail.message and "plan_batch_job" in (fail.fix or "")
 

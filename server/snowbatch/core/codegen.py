@@ -167,6 +167,15 @@ def _object_name(value: Any, spec: Mapping[str, Any]) -> ObjectName:
     return name
 
 
+def _job_name(value: Any, spec: Mapping[str, Any]) -> ObjectName:
+    name = ObjectName.parse(value, what="job")
+    if not name.is_plain:
+        raise ValueError(
+            "a job name is plain (NAME or DB.SCHEMA.NAME): Snowflake's job commands refuse quoted names"
+        )
+    return name
+
+
 def _stage_location(value: Any, spec: Mapping[str, Any]) -> StageLocation:
     location = StageLocation.parse(value)
     if not location.stage.is_qualified:
@@ -245,6 +254,7 @@ _PARSERS: dict[str, Callable[[Any, Mapping[str, Any]], Any]] = {
     "identifier": lambda v, _: Identifier.parse(v),
     "plain_identifier": lambda v, _: Identifier.parse(v, allow_quoted=False),
     "identifier_list": _identifier_list,
+    "job_name": _job_name,
     "stage_location": _stage_location,
     "dbt_name": _dbt_name,
 }

@@ -80,6 +80,18 @@ class Identifier:
         return self.name if _UPPER_UNQUOTED.match(self.name) else self.sql
 
 
+def column_identifier(key: str) -> Identifier:
+    """A column named by data rather than typed as SQL (an inline row's key, a file header).
+
+    A plain name follows SQL's rule (`tenure` is TENURE, as Snowpark treats an unquoted column name);
+    a quoted one is exact; anything else (spaces, dashes, a leading digit) can only mean itself.
+    """
+    text = key.strip()
+    if _UNQUOTED.match(text) or (text.startswith('"') and text.endswith('"') and len(text) >= 2):
+        return Identifier.parse(text)
+    return Identifier(key)
+
+
 def _split_parts(text: str) -> list[str]:
     """Split on dots that are not inside double quotes."""
     parts: list[str] = []
@@ -153,6 +165,22 @@ class ObjectName:
     @property
     def sql(self) -> str:
         return ".".join(p.sql for p in self.parts())
+
+    @property
+    def is_plain(self) -> bool:
+        """Every part is a plain (unquoted, upper-case) identifier: the only names some SPCS commands take."""
+        return all(_UPPER_UNQUOTED.match(p.name) for p in self.parts())
+
+    @property
+    def plain_sql(self) -> str:
+        """The unquoted form, for statements that refuse quoted names (SHOW SERVICE CONTAINERS, …)."""
+        if not self.is_plain:
+            raise _reject(
+                str(self),
+                "this kind of object cannot have a quoted or case-sensitive name",
+                "Use plain names: upper-case letters, digits, _ and $ (unquoted names are upper-cased).",
+            )
+        return ".".join(p.name for p in self.parts())
 
     def __str__(self) -> str:
         return ".".join(str(p) for p in self.parts())

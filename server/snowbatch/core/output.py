@@ -8,6 +8,17 @@ from typing import Any
 from snowbatch.core.records import JobInfo, OutputFile, OutputInfo
 
 SUCCESS = "_SUCCESS"
+# 2.x stages a DataFrame input under <output base>/_snowflake_temporary/<uuid>/ and the server leaves that
+# folder out of its save-mode check (snowflake-ml 2.6 `_client/ops/service_ops.py`; ledger F19).
+RESERVED_INPUT = "_snowflake_temporary"
+
+
+def occupants(relative_paths: list[str]) -> list[str]:
+    """What already lies in an output base (paths relative to it): its first-level folders and files,
+    leaving out the reserved input folder — the entries a save mode of ERROR refuses and OVERWRITE may
+    remove (the scope of both is the base under one reading of the sources, D14)."""
+    first = {p.strip("/").split("/", 1)[0] for p in relative_paths if p.strip("/")}
+    return sorted(first - {RESERVED_INPUT})
 
 
 def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:

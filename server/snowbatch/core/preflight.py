@@ -52,7 +52,9 @@ class PlanFacts(BaseModel):
     input_stage: StageInfo | None = Field(None, description="the stage the input files are on")
     stage: StageInfo | None = None
     stage_error: str | None = None
-    output_entries: int = 0
+    output_occupants: list[str] = Field(
+        default_factory=list, description="what already lies in the output base (folders, files)"
+    )
     pool: PoolInfo | None = None
     pool_error: str | None = None
     job_name: str
@@ -393,14 +395,17 @@ def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 message=f"{stage.name} is internal with SNOWFLAKE_SSE ({stage.encryption_evidence}).",
             )
         )
-    if facts.output_entries:
+    taken = facts.output_occupants
+    if taken:
+        shown = ", ".join(taken[:3]) + (f" and {len(taken) - 3} more" if len(taken) > 3 else "")
         if request.mode == "error":
             checks.append(
                 Check(
                     name="output_location",
                     status="fail",
-                    message=f"{request.output_stage} is not empty and the save mode is ERROR.",
-                    fix="Use a fresh path (e.g. add a date or run id), or mode='overwrite'.",
+                    message=f"{request.output_stage} already holds {shown}; with save mode ERROR Snowflake "
+                    "refuses an output base that is not empty.",
+                    fix="Use a fresh path for this run (e.g. add a date or run id to output_stage).",
                 )
             )
         else:
@@ -408,8 +413,10 @@ def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 Check(
                     name="output_location",
                     status="warn",
-                    message=f"{request.output_stage} is not empty; OVERWRITE replaces this job's folder.",
-                    fix="Prefer a fresh path with mode='error' in production.",
+                    message=f"OVERWRITE may remove everything under {request.output_stage} ({shown}), "
+                    "other jobs' results included: the sources disagree on whether it clears only this "
+                    "job's folder.",
+                    fix="Prefer a fresh path with mode='error' unless those results may go.",
                 )
             )
     return checks
@@ -527,16 +534,43 @@ def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> Re
     )
 
 
+def resolve_job_name(text: str, model: str) -> tuple[str, list[Check]]:
+    """The job's full name: the model's database and schema unless given (run_batch's rule, snowflake-ml
+    2.6 `service_ops.py`). SHOW SERVICE CONTAINERS/INSTANCES refuse quoted names (ledger F34, F35, D16),
+    so a job name and its database and schema must be plain identifiers."""
+    from snowbatch.core.errors import SnowbatchError
+    from snowbatch.core.names import ObjectName
+
+    fix = (
+        "Pass job_name= as a plain name, e.g. SCORE_RUN_1, or fully qualified as DB.SCHEMA.NAME in a "
+        "schema with a plain name where the role may CREATE SERVICE."
+    )
+    owner = ObjectName.parse(model, what="model")
+    try:
+        job = ObjectName.parse(text, what="job").qualified(owner.database, owner.schema)
+    except SnowbatchError as exc:
+        return text, [Check(name="job_name", status="fail", message=f"job_name: {exc.problem}", fix=fix)]
+    if job.is_plain:
+        return str(job), []
+    message = (
+        f"The job would be named {job}: Snowflake's job commands do not take quoted or case-sensitive "
+        "names (a job is created in the model's database and schema unless job_name says otherwise)."
+    )
+    return str(job), [Check(name="job_name", status="fail", message=message, fix=fix)]
+
+
 def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
     function = facts.function
     column = file_column(request, function)
+    job_name, name_checks = resolve_job_name(facts.job_name, facts.model)
     checks: list[Check] = [
         Check(
             name="model",
             status="pass",
             message=f"{facts.model} version {facts.detail.version}, function {function.name} "
             f"({function.input_kind} input).",
-        )
+        ),
+        *name_checks,
     ]
     handling: dict[str, str] = dict(request.column_handling or {})
     if request.input.kind in ("files", "chat") or handling:
@@ -576,7 +610,7 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
         output_stage=request.output_stage,
         compute_pool=facts.pool.name if facts.pool else request.compute_pool,
         mode=request.mode,
-        job_name=facts.job_name,
+        job_name=job_name,
         replicas=s.replicas or 1,
         num_workers=s.num_workers,
         max_batch_rows=s.max_batch_rows,
@@ -622,7 +656,7 @@ def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
     mode = (
         "ERROR — refuse a non-empty location (safe default)"
         if spec.mode == "error"
-        else "OVERWRITE — replace this job's output folder"
+        else "OVERWRITE — may remove everything under the output base, not only this job's folder"
     )
     lines = [
         f"Batch inference job on the {facts.backend} backend:",

@@ -7,7 +7,7 @@ a person writes them; code that needs SQL re-parses them into name value objects
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, Field
 
@@ -15,10 +15,43 @@ from snowbatch.core.signatures import FunctionInfo
 
 T = TypeVar("T")
 
+# Job statuses: those of snowflake-ml's MLJob (`snowflake/ml/jobs/_utils/type_utils.py`) plus the service
+# statuses SUSPENDING, SUSPENDED and DELETING (`snowflake/ml/model/_client/sql/service.py` ServiceStatus;
+# BCR-1596). UNKNOWN is ours: a status no source lists is shown as such, never mistaken for PENDING.
 JobStatus = Literal[
-    "PENDING", "RUNNING", "DONE", "FAILED", "CANCELLING", "CANCELLED", "INTERNAL_ERROR", "DELETED"
+    "PENDING",
+    "RUNNING",
+    "DONE",
+    "FAILED",
+    "CANCELLING",
+    "CANCELLED",
+    "INTERNAL_ERROR",
+    "DELETED",
+    "SUSPENDING",
+    "SUSPENDED",
+    "DELETING",
+    "UNKNOWN",
 ]
-TERMINAL_STATUSES: frozenset[str] = frozenset({"DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR", "DELETED"})
+JOB_STATUSES: frozenset[str] = frozenset(get_args(JobStatus))
+TERMINAL_STATUSES: frozenset[str] = frozenset(
+    {"DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR", "DELETED", "DELETING"}
+)
+# A job snowbatch is still submitting (Snowflake has no job service for it yet) says so in its message.
+SUBMITTING = "submitting:"
+# Not finished, but not moving either: a wait returns at once instead of spinning until its time-out.
+STALLED_STATUSES: frozenset[str] = frozenset({"SUSPENDING", "SUSPENDED", "UNKNOWN"})
+# runnable_in values (snowflake-ml 2.6 `snowflake/ml/model/target_platform.py`). An empty list means no
+# restriction: versions logged before the column existed have none (snowflake-ml 2.6 `model_ops.py`
+# `_fetch_model_spec_and_target_platforms` and `model_version_impl.py` refuse the warehouse only when the
+# list is non-empty and lacks WAREHOUSE).
+WAREHOUSE = "WAREHOUSE"
+SPCS = "SNOWPARK_CONTAINER_SERVICES"
+
+
+def runs_on(runnable_in: list[str], platform: str) -> bool:
+    return not runnable_in or platform in {p.upper() for p in runnable_in}
+
+
 Encryption = Literal["SNOWFLAKE_SSE", "SNOWFLAKE_FULL", "EXTERNAL", "UNKNOWN"]
 PoolState = Literal["IDLE", "ACTIVE", "SUSPENDED", "STARTING", "STOPPING", "RESIZING", "UNKNOWN"]
 
@@ -27,6 +60,7 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(None, description="pass back as cursor= for the next page")
     total: int | None = None
+    note: str | None = Field(None, description="what the list may leave out, and why")
 
 
 class EnvironmentInfo(BaseModel):
@@ -56,7 +90,9 @@ class VersionInfo(BaseModel):
     is_default: bool = False
     aliases: list[str] = Field(default_factory=list)
     created_on: datetime | None = None
-    runnable_in: list[str] = Field(default_factory=list, description="WAREHOUSE and/or SPCS")
+    runnable_in: list[str] = Field(
+        default_factory=list, description="WAREHOUSE and/or SNOWPARK_CONTAINER_SERVICES; empty: both"
+    )
     model_type: str | None = None
     comment: str | None = None
 
@@ -72,6 +108,14 @@ class VersionDetail(BaseModel):
     needs_gpu: bool = Field(False, description="packaged only for GPU: no CPU pool or warehouse runs it")
     gpu_runtime: bool = Field(False, description="logged with a GPU runtime: a GPU pool runs it fastest")
     functions: list[FunctionInfo]
+
+    @property
+    def runs_in_warehouse(self) -> bool:
+        return runs_on(self.runnable_in, WAREHOUSE) and not self.needs_gpu
+
+    @property
+    def runs_in_spcs(self) -> bool:
+        return runs_on(self.runnable_in, SPCS)
 
 
 class ColumnInfo(BaseModel):
@@ -94,6 +138,7 @@ class StageInfo(BaseModel):
     encryption: Encryption
     encryption_evidence: str = Field("", description="how the encryption was determined")
     comment: str | None = None
+    url: str | None = Field(None, description="external stages: the cloud location")
 
 
 class StageFile(BaseModel):
@@ -153,6 +198,11 @@ class JobInfo(BaseModel):
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
+    @property
+    def is_settled(self) -> bool:
+        """Finished, or stalled: waiting longer will not change the status by itself."""
+        return self.status in TERMINAL_STATUSES or self.status in STALLED_STATUSES
+
 
 class OutputFile(BaseModel):
     path: str
@@ -183,3 +233,4 @@ class LogChunk(BaseModel):
     lines: list[str]
     next_offset: int | None = Field(None, description="pass back as offset= for older lines")
     truncated: bool = False
+    note: str | None = None

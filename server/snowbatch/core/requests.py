@@ -7,9 +7,12 @@ every default is explicit. The spec is what the confirmation token and the plan 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from snowbatch.core.names import ObjectName
 
 SaveMode = Literal["error", "overwrite"]
 FileEncoding = Literal["RAW_BYTES", "BASE64", "BASE64_DATA_URL"]
@@ -154,7 +157,7 @@ class BatchJobSpec(BaseModel):
     output_stage: str = Field(description="base location; the job writes <output_stage>/<job_name>/")
     compute_pool: str
     mode: SaveMode
-    job_name: str
+    job_name: str = Field(description="DB.SCHEMA.NAME, plain identifiers")
     replicas: int = 1
     num_workers: int | None = None
     max_batch_rows: int | None = None
@@ -167,6 +170,26 @@ class BatchJobSpec(BaseModel):
     engine_args: list[str] | None = None
 
     @property
+    def job(self) -> ObjectName:
+        """The job's full name: the model's database and schema unless job_name gives its own (run_batch's
+        rule, snowflake-ml 2.6 `service_ops.py`)."""
+        from snowbatch.core.names import ObjectName
+
+        model = ObjectName.parse(self.model, what="model")
+        return ObjectName.parse(self.job_name, what="job").qualified(model.database, model.schema)
+
+    @property
+    def job_folder(self) -> str:
+        """The per-job folder's name: the job name's last part, unquoted (snowflake-ml 2.6 `run_batch`)."""
+        from snowbatch.core.errors import InvalidName
+        from snowbatch.core.names import ObjectName
+
+        try:
+            return ObjectName.parse(self.job_name, what="job").name.name
+        except InvalidName:  # a blocked plan keeps the name as given; its check says what is wrong
+            return self.job_name
+
+    @property
     def job_output_location(self) -> str:
         base = self.output_stage if self.output_stage.endswith("/") else self.output_stage + "/"
-        return f"{base}{self.job_name}/"
+        return f"{base}{self.job_folder}/"

@@ -163,39 +163,19 @@ def sql_function_name(method: str) -> str:
     return method.upper() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", method) else f'"{method}"'
 
 
-def runtimes_of(spec: Mapping[str, Any]) -> set[str]:
-    return {str(k).lower() for k in (spec.get("runtimes") or {})}
-
-
-def gpu_only(spec: Mapping[str, Any]) -> bool:
-    """Packaged only for a GPU runtime: it cannot run on CPU pools or in a warehouse.
-
-    Logging with a CUDA version adds a GPU runtime beside the CPU one; such a model still runs on CPU.
-    """
-    runtimes = runtimes_of(spec)
-    return "gpu" in runtimes and "cpu" not in runtimes
-
-
-def has_gpu_runtime(spec: Mapping[str, Any]) -> bool:
-    return "gpu" in runtimes_of(spec) or bool((spec.get("env") or {}).get("cuda_version"))
-
-
 def functions_from_model_spec(spec: Mapping[str, Any]) -> list[FunctionInfo]:
-    """FunctionInfo for every method in a model.yaml / `model_spec` mapping, sorted by SQL name."""
-    signatures: Mapping[str, Any] = spec.get("signatures") or {}
-    method_props: Mapping[str, Any] = spec.get("function_properties") or {}
-    method_options: Mapping[str, Any] = spec.get("method_options") or {}
+    """FunctionInfo for every method in a model spec (either layout, `core.model_spec`), by SQL name."""
+    from snowbatch.core import model_spec
+
     functions = []
-    for method, sig in signatures.items():
-        props = method_props.get(method) or {}
-        options = method_options.get(method) or {}
-        ftype = str(options.get("function_type") or "FUNCTION").upper()
+    for method, sig in model_spec.method_signatures(spec).items():
+        function_type, partitioned = model_spec.function_shape(spec, method)
         functions.append(
             FunctionInfo(
                 name=sql_function_name(method),
                 target_method=method,
-                function_type="TABLE_FUNCTION" if ftype == "TABLE_FUNCTION" else "FUNCTION",
-                is_partitioned=bool(props.get("PARTITIONED", False)),
+                function_type="TABLE_FUNCTION" if function_type == "TABLE_FUNCTION" else "FUNCTION",
+                is_partitioned=partitioned,
                 inputs=[_feature_from_dict(f) for f in sig.get("inputs", [])],
                 outputs=[_feature_from_dict(f) for f in sig.get("outputs", [])],
                 params=[_param_from_dict(p) for p in sig.get("params", []) or []],

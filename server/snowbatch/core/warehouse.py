@@ -234,7 +234,7 @@ def check_run(
 ) -> list[Check]:
     """Everything that can be known before a warehouse run: where it may run, columns, partitioning."""
     checks: list[Check] = []
-    if "WAREHOUSE" not in detail.runnable_in:
+    if not detail.runs_in_warehouse:
         checks.append(
             Check(
                 name="runnable_in",

@@ -79,6 +79,13 @@ def next_step_for(job: JobInfo) -> str:
         "INTERNAL_ERROR": "Call get_job_logs; if the record is unreadable, delete_job removes it.",
         "CANCELLED": "Output is partial (no _SUCCESS). Re-plan to run again.",
         "DELETED": "The job record is gone; its output stays on the stage.",
+        "DELETING": "The job service is being dropped; its output stays on the stage.",
+        "SUSPENDING": "The job service is being suspended: it makes no progress until resumed. Ask the "
+        "person whether to resume it (ALTER SERVICE … RESUME) or cancel_job.",
+        "SUSPENDED": "The job service is suspended and makes no progress. Ask the person whether to "
+        "resume it (ALTER SERVICE … RESUME) or cancel_job.",
+        "UNKNOWN": "Snowflake reported a status snowbatch does not know (see message). Call "
+        "get_job_status later, or get_job_logs.",
     }.get(job.status, "Call get_job_status.")
 
 
@@ -189,7 +196,7 @@ def register(server: MCPServer, app: App) -> None:
                 sent = rows
             if job.status == "DONE" and job.kind == "batch":  # a warehouse job's output is a table
                 return await anyio.to_thread.run_sync(_verified_view, app, job, preview_rows)
-            if job.is_terminal or time.monotonic() >= deadline:
+            if job.is_settled or time.monotonic() >= deadline:
                 return JobView(job=job, next_step=next_step_for(job))
             await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 1.5, 2.0)
@@ -252,8 +259,11 @@ def register(server: MCPServer, app: App) -> None:
         )
         if stop:
             return stop
-        job = app.backend.submit_job(plan.spec)
-        plan.submitted_job_id = job.job_id
+        with app.submit_lock:  # two calls racing with one approval submit once
+            if plan.submitted_job_id:
+                raise ToolError(f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}.")
+            job = app.backend.submit_job(plan.spec)
+            plan.submitted_job_id = job.job_id
         return done(
             f"Submitted job {job.job_id}; results go to {job.output_location}.",
             job_id=job.job_id,

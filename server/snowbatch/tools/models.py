@@ -113,7 +113,7 @@ def register(server: MCPServer, app: App) -> None:
         # model (the usual case); with a version given, nothing more is fetched.
         versions = None if version else [v.version for v in app.backend.list_model_versions(name)]
         kinds = {f.input_kind for f in detail.functions}
-        if "WAREHOUSE" not in detail.runnable_in:
+        if not detail.runs_in_warehouse:
             approach = "batch job (run_batch): this version cannot run in a warehouse"
         elif kinds & {"files", "chat"} or detail.needs_gpu:
             approach = "batch job (run_batch): files, chat or GPU models need SPCS"
@@ -136,14 +136,14 @@ def register(server: MCPServer, app: App) -> None:
 
 def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:
     """Whether run_in_warehouse applies to this version, and the way forward when it does not."""
-    if "WAREHOUSE" in detail.runnable_in:
+    if detail.runs_in_warehouse:
         return {
             "warehouse_runnable": True,
             "warehouse": "run_in_warehouse(model, version, function, table= or query=): a preview of a "
             "few rows, or output_table= to write a table (approval needed); SQL/dbt/Dynamic Table code "
             "via generate_code (sql_model_function, dbt_model, dynamic_table).",
         }
-    places = ", ".join(detail.runnable_in) or "SPCS"
+    places = ", ".join(detail.runnable_in) or "SNOWPARK_CONTAINER_SERVICES"
     why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {places}"
     return {
         "warehouse_runnable": False,

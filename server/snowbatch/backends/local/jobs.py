@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -29,16 +28,13 @@ from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
+from snowbatch.core.joblist import Entry, page_newest_first, sort_key
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
+from snowbatch.core.output import occupants
 from snowbatch.core.records import TERMINAL_STATUSES, JobInfo, JobProgress, LogChunk, Page
 from snowbatch.core.requests import BatchJobSpec
 
-TEMP_DIR = "_snowflake_temporary"
 DEFAULT_BATCH_ROWS = {"table": 50_000, "rows": 50_000, "files": 8, "chat": 4}
-
-
-def new_job_name() -> str:
-    return f"BATCH_INFERENCE_{uuid.uuid4().hex[:20].upper()}"
 
 
 def _pid_alive(pid: int, started: str | None = None) -> bool:
@@ -173,9 +169,9 @@ class LocalJobs:
         base = StageLocation.parse(spec.output_stage).as_directory()
         self.stages.describe(base.stage)
         base_dir = self.account.location_path(base)
-        job_dir = base_dir / spec.job_name
+        job_dir = base_dir / spec.job_folder
         with self._location_lock(base):
-            existing = [p.name for p in base_dir.iterdir() if p.name != TEMP_DIR] if base_dir.is_dir() else []
+            existing = occupants([p.name for p in base_dir.iterdir()]) if base_dir.is_dir() else []
             if spec.mode == "error" and existing:
                 raise Conflict(
                     f"The output location {base} is not empty ({len(existing)} entries, e.g. "
@@ -226,14 +222,15 @@ class LocalJobs:
         model = ObjectName.parse(spec.model)
         version_path = self.registry.version_path(model, Identifier.parse(spec.version))
         pool = self.pools.acquire_for_job(Identifier.parse(spec.compute_pool, allow_quoted=False))
-        job_id = str(ObjectName(Identifier(spec.job_name), model.schema, model.database))
-        files = JobFiles(self.account.job_dir(spec.job_name))
+        named = spec.job
+        job_id = str(named)
+        files = JobFiles(self.account.job_dir(named.name.name))
         files.dir.parent.mkdir(parents=True, exist_ok=True)
         try:  # creating the folder claims the name: of two submissions with one name, one gets it
             files.dir.mkdir()
         except FileExistsError:
             raise Conflict(
-                f"A job named {spec.job_name} already exists.",
+                f"A job named {named} already exists.",
                 "Choose another job_name, or delete the old job first.",
             ) from None
         try:
@@ -374,21 +371,14 @@ class LocalJobs:
         shift the next page (no job is shown twice or skipped).
         """
         root = self.account.jobs_dir
-        keyed: list[tuple[str, str, JobFiles]] = []
+        entries: list[Entry[JobFiles]] = []
         for d in root.iterdir() if root.is_dir() else []:
             files = JobFiles(d)
             if not files.job_file.is_file():
                 continue  # being submitted (or a submission that failed): not a job yet
-            keyed.append((_created_key(files), d.name, files))
-        keyed.sort(key=lambda k: (k[0], k[1]), reverse=True)
-        total = len(keyed)
-        after = _parse_cursor(cursor)
-        if after is not None:
-            keyed = [k for k in keyed if (k[0], k[1]) < after]
-        chunk = keyed[:limit]
-        items = [self._info(files) for _, _, files in chunk]
-        nxt = f"{chunk[-1][0]}|{chunk[-1][1]}" if len(keyed) > limit else None
-        return Page(items=items, next_cursor=nxt, total=total)
+            entries.append(Entry(_created_key(files), d.name, files))
+        chunk, nxt, total = page_newest_first(entries, limit=limit, cursor=cursor)
+        return Page(items=[self._info(files) for files in chunk], next_cursor=nxt, total=total)
 
     def logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
         """`tail` lines ending `offset` lines before the end of the log; next_offset reaches further back."""
@@ -481,22 +471,10 @@ def _created_key(files: JobFiles) -> str:
     try:
         created = files.read_job().get("created_on")
         if created:
-            return str(datetime.fromisoformat(created).astimezone(timezone.utc).isoformat())
+            return sort_key(str(created))
     except (OSError, ValueError):
         pass
-    return datetime.fromtimestamp(files.job_file.stat().st_mtime, timezone.utc).isoformat()
-
-
-def _parse_cursor(cursor: str | None) -> tuple[str, str] | None:
-    if not cursor:
-        return None
-    key, sep, name = cursor.rpartition("|")
-    if not sep or not key:
-        raise InvalidRequest(
-            "This cursor is not one list_jobs returned.",
-            "Call list_jobs without cursor to start from the newest job.",
-        )
-    return key, name
+    return sort_key(datetime.fromtimestamp(files.job_file.stat().st_mtime, timezone.utc))
 
 
 def _signal_group(pgid: int, sig: int) -> None:

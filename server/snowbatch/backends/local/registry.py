@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from snowbatch.backends.local.account import LocalAccount, decode_name, read_json, write_json_atomic
+from snowbatch.core import model_spec
 from snowbatch.core.errors import Conflict, NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
-from snowbatch.core.records import ModelSummary, VersionDetail, VersionInfo
-from snowbatch.core.signatures import functions_from_model_spec, gpu_only, has_gpu_runtime
+from snowbatch.core.records import SPCS, WAREHOUSE, ModelSummary, VersionDetail, VersionInfo
+from snowbatch.core.signatures import functions_from_model_spec
 
 MODEL_META = "model.json"
 VERSION_META = "version.json"
@@ -90,12 +91,12 @@ class LocalRegistry:
                 aliases.insert(0, "DEFAULT")
             out.append(
                 VersionInfo(
-                    version=name,
+                    version=str(Identifier(name)),
                     is_default=name == default,
                     aliases=aliases,
                     created_on=vmeta.get("created_on"),
                     runnable_in=_runnable_in(spec),
-                    model_type=spec.get("model_type"),
+                    model_type=model_spec.model_type(spec),
                     comment=vmeta.get("comment"),
                 )
             )
@@ -128,11 +129,11 @@ class LocalRegistry:
         return VersionDetail(
             model=str(model),
             version=str(resolved),
-            model_type=spec.get("model_type"),
-            task=spec.get("task"),
+            model_type=model_spec.model_type(spec),
+            task=model_spec.task(spec),
             runnable_in=_runnable_in(spec),
-            needs_gpu=gpu_only(spec),
-            gpu_runtime=has_gpu_runtime(spec),
+            needs_gpu=model_spec.gpu_only(spec),
+            gpu_runtime=model_spec.has_gpu_runtime(spec),
             functions=functions_from_model_spec(spec),
         )
 
@@ -190,4 +191,5 @@ class LocalRegistry:
 
 
 def _runnable_in(spec: dict[str, Any]) -> list[str]:
-    return ["SPCS"] if gpu_only(spec) else ["WAREHOUSE", "SPCS"]
+    """What SHOW VERSIONS would list for a version logged today (Snowflake's own values)."""
+    return [SPCS] if model_spec.gpu_only(spec) else [WAREHOUSE, SPCS]

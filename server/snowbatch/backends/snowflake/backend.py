@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from snowbatch.backends.snowflake.joblist import JobLister
 from snowbatch.backends.snowflake.jobs import Jobs
 from snowbatch.backends.snowflake.ledger import JobLedger
 from snowbatch.backends.snowflake.output import Output
@@ -18,7 +19,7 @@ from snowbatch.backends.snowflake.stages import Stages
 from snowbatch.backends.snowflake.tables import Tables
 from snowbatch.backends.snowflake.warehouse import SnowflakeWarehouse, WarehouseLedger
 from snowbatch.core.errors import InvalidRequest
-from snowbatch.core.joblist import merge_pages, split_cursor
+from snowbatch.core.joblist import Entry, page_newest_first
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import (
     EnvironmentInfo,
@@ -50,7 +51,9 @@ class SnowflakeBackend:
         self._tables = Tables(self.sessions)
         self._stages = Stages(self.sessions)
         self._pools = Pools(self.sessions)
-        self._jobs = Jobs(self.sessions, self._stages, JobLedger(settings.home / "snowflake-jobs.json"))
+        ledger = JobLedger(settings.home / "snowflake-jobs.json")
+        self._jobs = Jobs(self.sessions, self._stages, ledger)
+        self._job_list = JobLister(self.sessions, self._jobs, ledger)
         self._output = Output(self.sessions, self._stages)
         self._warehouse = SnowflakeWarehouse(
             self.sessions, WarehouseLedger(settings.home / "snowflake-warehouse-jobs.json")
@@ -167,18 +170,12 @@ class SnowflakeBackend:
                 "The session has no current database and schema, so there is no job list.",
                 "Set database and schema in the connection (or SNOWFLAKE_DATABASE/SCHEMA).",
             )
-        schema = (default.database, default.schema)
-        batch_offset, warehouse_offset = split_cursor(cursor)
-        batch = self._jobs.list_jobs(schema, limit=limit, cursor=str(batch_offset))
-        # Warehouse query jobs come from snowbatch's ledger: Snowflake's job history has none of them.
-        warehouse = self._warehouse.list_jobs(schema, limit=warehouse_offset + limit + 1)[warehouse_offset:]
-        return merge_pages(
-            batch,
-            warehouse[:limit],
-            offsets=(batch_offset, warehouse_offset),
-            limit=limit,
-            warehouse_has_more=len(warehouse) > limit,
-        )
+        batch, note = self._job_list.entries(default)
+        warehouse = self._warehouse.entries(default)
+        entries: list[Entry[JobInfo | ObjectName]] = [*batch, *warehouse]  # type: ignore[list-item]
+        chunk, nxt, total = page_newest_first(entries, limit=limit, cursor=cursor)
+        items = [i if isinstance(i, JobInfo) else self._warehouse.get_job(i) for i in chunk]
+        return Page(items=items, next_cursor=nxt, total=total, note=note)
 
     def job_logs(self, job_id: ObjectName, *, tail: int, offset: int) -> LogChunk:
         if is_warehouse_job(job_id):

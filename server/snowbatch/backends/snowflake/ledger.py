@@ -24,6 +24,9 @@ class JobLedger:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def all(self) -> dict[str, dict[str, Any]]:
+        return self._read()
+
     def get(self, job_id: str) -> dict[str, Any]:
         return self._read().get(job_id, {})
 

@@ -15,9 +15,8 @@ from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import STAGE_GRANT, Stages, relative_path
 from snowbatch.core.errors import Conflict, NotFound
 from snowbatch.core.names import Identifier, ObjectName, StageLocation, sql_string
+from snowbatch.core.output import RESERVED_INPUT
 from snowbatch.core.records import OutputFile, OutputInfo, ResultPreview
-
-RESERVED_INPUT = "_snowflake_temporary/"  # where 2.x stages a DataFrame input under the output base
 
 
 class Output:
@@ -31,7 +30,7 @@ class Output:
         for row in self._stages.list_rows(loc):
             rel = relative_path(str(row["name"]))
             inner = rel[len(loc.path) :] if rel.startswith(loc.path) else rel
-            if inner.startswith(RESERVED_INPUT) or f"/{RESERVED_INPUT}" in inner:
+            if inner.startswith(RESERVED_INPUT + "/") or f"/{RESERVED_INPUT}/" in inner:
                 continue
             if inner == "_SUCCESS":
                 success = True
@@ -116,10 +115,19 @@ class Output:
             context="Preparing the load",
             grant_hint=grant,
         )
+        # The schema comes from one Parquet part, named with FILES: INFER_SCHEMA over the whole folder would
+        # also read the 0-byte _SUCCESS marker, which is no Parquet file.
+        parquet = [f for f in files if f.path.endswith(".parquet")]
+        if not parquet:
+            raise NotFound(f"No Parquet results under {loc}.", "Call inspect_output to check the location.")
+        first = StageLocation.parse(parquet[0].path).path[len(loc.path) :]
         try:
             self._s.rows(
-                f"{create} {table.sql} USING TEMPLATE (SELECT ARRAY_AGG(OBJECT_CONSTRUCT(*)) FROM TABLE("
-                f"INFER_SCHEMA(LOCATION => {loc.sql}, FILE_FORMAT => {sql_string(file_format.sql)})))",
+                # WITHIN GROUP (ORDER BY ORDER_ID): the columns in the files' order, not a random one (D9)
+                f"{create} {table.sql} USING TEMPLATE (SELECT ARRAY_AGG(OBJECT_CONSTRUCT(*)) "
+                "WITHIN GROUP (ORDER BY ORDER_ID) FROM TABLE("
+                f"INFER_SCHEMA(LOCATION => {loc.sql}, FILE_FORMAT => {sql_string(file_format.sql)}, "
+                f"FILES => {sql_string(first)})))",
                 context=f"Creating table {table}",
                 grant_hint=grant,
             )

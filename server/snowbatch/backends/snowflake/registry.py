@@ -11,10 +11,11 @@ import json
 from typing import Any
 
 from snowbatch.backends.snowflake.session import SessionProvider
+from snowbatch.core import model_spec
 from snowbatch.core.errors import NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, sql_string
 from snowbatch.core.records import ModelSummary, Page, VersionDetail, VersionInfo
-from snowbatch.core.signatures import functions_from_model_spec, gpu_only, has_gpu_runtime
+from snowbatch.core.signatures import functions_from_model_spec
 
 DETAILS = {"SHOW_MODEL_DETAILS_IN_SHOW_VERSIONS_IN_MODEL": True}
 MODEL_GRANT = "USAGE on the model (or OWNERSHIP) and USAGE on its database and schema."
@@ -37,6 +38,15 @@ def _spec(row: dict[str, Any]) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _runnable_in(row: dict[str, Any], spec: dict[str, Any]) -> list[str]:
+    """SHOW VERSIONS `runnable_in` (a JSON list; NULL or empty for versions logged before the column
+    existed, which snowflake-ml treats as no restriction), else what a 2.0 spec declares."""
+    listed = _json(row.get("runnable_in"), None)
+    if isinstance(listed, list) and listed:
+        return [str(p).upper() for p in listed]
+    return model_spec.target_platforms(spec)
+
+
 class RegistryReader:
     def __init__(self, sessions: SessionProvider) -> None:
         self._s = sessions
@@ -55,9 +65,11 @@ class RegistryReader:
         page = rows[start : start + limit]
         items = [
             ModelSummary(
-                name=str(r["name"]),
+                name=str(Identifier(str(r["name"]))),  # SHOW gives the resolved name: quote it when needed
                 versions=len(_json(r.get("versions"), [])),
-                default_version=r.get("default_version_name") or None,
+                default_version=str(Identifier(str(r["default_version_name"])))
+                if r.get("default_version_name")
+                else None,
                 comment=r.get("comment") or None,
             )
             for r in page
@@ -101,12 +113,12 @@ class RegistryReader:
         spec = _spec(r)
         system = {"DEFAULT", "FIRST", "LAST"}
         return VersionInfo(
-            version=str(r["name"]),
+            version=str(Identifier(str(r["name"]))),
             is_default=str(r.get("is_default_version")).lower() == "true",
             aliases=[a for a in _json(r.get("aliases"), []) if a not in system],
             created_on=r.get("created_on"),
-            runnable_in=list(_json(r.get("runnable_in"), [])),
-            model_type=spec.get("model_type") or _json(r.get("model_attributes"), {}).get("framework"),
+            runnable_in=_runnable_in(r, spec),
+            model_type=model_spec.model_type(spec) or _json(r.get("model_attributes"), {}).get("framework"),
             comment=r.get("comment") or None,
         )
 
@@ -126,12 +138,12 @@ class RegistryReader:
         spec = _spec(row)
         return VersionDetail(
             model=str(model),
-            version=str(row["name"]),
-            model_type=spec.get("model_type"),
-            task=spec.get("task") or _json(row.get("model_attributes"), {}).get("task"),
-            runnable_in=list(_json(row.get("runnable_in"), [])),
-            needs_gpu=gpu_only(spec),
-            gpu_runtime=has_gpu_runtime(spec),
+            version=str(Identifier(str(row["name"]))),
+            model_type=model_spec.model_type(spec),
+            task=model_spec.task(spec) or _json(row.get("model_attributes"), {}).get("task"),
+            runnable_in=_runnable_in(row, spec),
+            needs_gpu=model_spec.gpu_only(spec),
+            gpu_runtime=model_spec.has_gpu_runtime(spec),
             functions=functions_from_model_spec(spec),
         )
 

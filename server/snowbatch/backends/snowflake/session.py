@@ -102,13 +102,13 @@ class SessionProvider:
         )
 
     def reset(self) -> None:
+        """Forget the session so the next call makes a new one.
+
+        The old session is dropped, not closed: Snowpark's `Session.close()` cancels every query still
+        running in it (SYSTEM$CANCEL_ALL_QUERIES, ledger F04, D17), which would stop a warehouse write
+        that was started asynchronously."""
         with self._lock:
-            old, self._session = self._session, None
-        if old is not None:
-            try:
-                old.close()
-            except Exception:  # a dead session may fail to close; it is dropped either way
-                log.debug("closing an expired session failed", exc_info=True)
+            self._session = None
 
     def run(self, action: Callable[[Any], T], *, context: str = "", grant_hint: str | None = None) -> T:
         """Run `action(session)`; on an expired login re-create the session once and retry."""

@@ -14,11 +14,11 @@ from snowbatch.core.records import Encryption, FileListing, StageFile, StageInfo
 _ENCRYPTION = {
     "INTERNAL NO CSE": (
         "SNOWFLAKE_SSE",
-        "SHOW STAGES type 'INTERNAL NO CSE' (undocumented value: UNVERIFIED)",
+        "SHOW STAGES type 'INTERNAL NO CSE' (UNVERIFIED)",
     ),
     "INTERNAL": (
         "SNOWFLAKE_FULL",
-        "SHOW STAGES type 'INTERNAL' (client-side encryption; UNVERIFIED mapping)",
+        "SHOW STAGES type 'INTERNAL' (UNVERIFIED)",
     ),
     "EXTERNAL": ("EXTERNAL", "SHOW STAGES type 'EXTERNAL'"),
 }
@@ -37,6 +37,7 @@ def stage_info(row: dict[str, Any], schema: SchemaName) -> StageInfo:
         encryption=cast(Encryption, encryption),
         encryption_evidence=evidence,
         comment=row.get("comment") or None,
+        url=row.get("url") or None,
     )
 
 
@@ -97,7 +98,10 @@ class Stages:
         )
 
     def list_stage_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
-        files = [to_stage_file(location, r) for r in self.list_rows(location, pattern)]
+        rows = self.list_rows(location, pattern)
+        # LIST names an external stage's files by their cloud URL: the stage's own URL is cut off them.
+        url = self.describe_stage(location.stage).url if any("://" in str(r["name"]) for r in rows) else None
+        files = [to_stage_file(location, r, url) for r in rows]
         extensions = Counter(
             f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in files
         )
@@ -111,12 +115,22 @@ class Stages:
         )
 
 
-def relative_path(name: str) -> str:
-    """LIST names an internal stage's file `<stage name, lower-case>/<path>`: drop the first segment."""
+def relative_path(name: str, stage_url: str | None = None) -> str:
+    """A LIST name as a path inside its stage.
+
+    Internal stages are listed as `<stage name, lower-case>/<path>`, external ones by cloud URL
+    (snowflake-ml 2.6 `snowflake/ml/utils/stage_file.py` reads both). For a URL the stage's own URL
+    (SHOW STAGES `url`) is cut off; without it, scheme and bucket are, as snowflake-ml does.
+    """
+    if "://" in name:
+        if stage_url and name.startswith(stage_url.rstrip("/") + "/"):
+            return name[len(stage_url.rstrip("/")) + 1 :]
+        after_scheme = name.split("://", 1)[1]
+        return after_scheme.split("/", 1)[1] if "/" in after_scheme else after_scheme
     return name.split("/", 1)[1] if "/" in name else name
 
 
-def to_stage_file(location: StageLocation, row: dict[str, Any]) -> StageFile:
+def to_stage_file(location: StageLocation, row: dict[str, Any], stage_url: str | None = None) -> StageFile:
     from email.utils import parsedate_to_datetime
 
     stamp = row.get("last_modified")
@@ -125,7 +139,7 @@ def to_stage_file(location: StageLocation, row: dict[str, Any]) -> StageFile:
     except (TypeError, ValueError):
         modified = None
     return StageFile(
-        path=f"@{location.stage}/{relative_path(str(row['name']))}",
+        path=f"@{location.stage}/{relative_path(str(row['name']), stage_url)}",
         size=int(row.get("size") or 0),
         last_modified=modified,
     )

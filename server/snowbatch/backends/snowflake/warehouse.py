@@ -17,12 +17,14 @@ from typing import Any
 from snowbatch.backends.snowflake.ledger import JobLedger
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
-from snowbatch.core.names import Identifier, ObjectName
+from snowbatch.core.joblist import Entry, seconds_since, sort_key
+from snowbatch.core.names import Identifier, ObjectName, SchemaName
 from snowbatch.core.output import preview_cell
 from snowbatch.core.records import (
     TERMINAL_STATUSES,
     ColumnInfo,
     JobInfo,
+    JobStatus,
     LogChunk,
     RelationInfo,
     ResultPreview,
@@ -42,8 +44,9 @@ WRITE_GRANT = (
 )
 SAVE_MODES = {"error": "errorifexists", "overwrite": "overwrite", "append": "append"}
 
-# Connector QueryStatus names → snowbatch job statuses.
-_QUERY_STATUS = {
+NO_DATA_PATIENCE_SECONDS = 600
+# Connector QueryStatus names (F47) → snowbatch job statuses.
+_QUERY_STATUS: dict[str, JobStatus] = {
     "SUCCESS": "DONE",
     "RUNNING": "RUNNING",
     "RESUMING_WAREHOUSE": "RUNNING",
@@ -61,10 +64,7 @@ _QUERY_STATUS = {
 
 
 class WarehouseLedger(JobLedger):
-    """The job ledger, plus listing (warehouse jobs are not in Snowflake's job history)."""
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        return self._read()
+    """The ledger of warehouse query jobs (they are not in Snowflake's job history)."""
 
 
 def _now() -> str:
@@ -237,7 +237,10 @@ class SnowflakeWarehouse:
 
         def go(session: Any) -> tuple[str, str | None]:
             connection = session.connection
-            raw = connection.get_query_status(query_id)
+            try:
+                raw = connection.get_query_status(query_id)
+            except KeyError as exc:  # a status the connector's QueryStatus enum lacks (F47, D18)
+                return "UNKNOWN", f"Snowflake reported query status {exc}, which the connector does not know"
             name = str(getattr(raw, "name", raw)).upper()
             message = None
             if _QUERY_STATUS.get(name) == "FAILED":
@@ -248,7 +251,17 @@ class SnowflakeWarehouse:
             return name, message
 
         name, message = self._s.run(go, context=f"Reading the status of warehouse job {job_id}")
-        status = _QUERY_STATUS.get(name, "PENDING")
+        status: JobStatus = _QUERY_STATUS.get(name, "UNKNOWN")
+        if (
+            name == "NO_DATA"
+            and seconds_since(facts.get("created_on"), unknown=0.0) > NO_DATA_PATIENCE_SECONDS
+        ):
+            # NO_DATA: the monitoring endpoint lists no such query; the connector counts it as still
+            # running, which never ends for a query that is gone (F47, D18).
+            status, message = (
+                "UNKNOWN",
+                (f"Snowflake no longer reports query {query_id}; check it in Snowsight → Query History."),
+            )
         if status in TERMINAL_STATUSES and not facts.get("completed_on"):
             facts = {**facts, "completed_on": _now()}
             self._ledger.put(str(job_id), {"completed_on": facts["completed_on"]})
@@ -311,14 +324,12 @@ class SnowflakeWarehouse:
             update={"status": "DELETED", "message": "job record removed; the table is kept"}
         )
 
-    def list_jobs(self, schema: tuple[Identifier, Identifier], *, limit: int) -> list[JobInfo]:
-        """The newest warehouse jobs snowbatch started in a schema (from its ledger)."""
-        db, sc = schema
-        prefix = str(ObjectName(Identifier("X"), sc, db))[:-1]
-        entries = [
-            (job_id, facts)
+    def entries(self, schema: SchemaName) -> list[Entry[ObjectName]]:
+        """The warehouse jobs snowbatch started in a schema (from its ledger), as list entries; their
+        status is read only for the jobs on the page shown."""
+        prefix = str(ObjectName(Identifier("X"), schema.schema, schema.database))[:-1]
+        return [
+            Entry(sort_key(facts.get("created_on")), job_id, ObjectName.parse(job_id, what="job"))
             for job_id, facts in self._ledger.all().items()
             if facts.get("kind") == "warehouse" and not facts.get("deleted") and job_id.startswith(prefix)
         ]
-        entries.sort(key=lambda e: str(e[1].get("created_on", "")), reverse=True)
-        return [self.get_job(ObjectName.parse(job_id, what="job")) for job_id, _ in entries[:limit]]
