@@ -165,17 +165,62 @@ def local_put(
 @app.command()
 def doctor(
     connection: Annotated[Optional[str], typer.Option(help="connections.toml connection name")] = None,  # noqa: UP045
+    smoke: Annotated[
+        bool,
+        typer.Option(
+            "--smoke", help="also run the whole flow on one row in a throwaway schema (costs credits)"
+        ),
+    ] = False,
+    pool: Annotated[
+        str | None, typer.Option(help="--smoke: an existing compute pool to run the jobs on")
+    ] = None,
+    database: Annotated[str | None, typer.Option(help="--smoke: database for the throwaway schema")] = None,
+    files: Annotated[bool, typer.Option(help="--smoke: include a files job")] = True,
+    yes: Annotated[bool, typer.Option("--yes", help="--smoke: do not ask before spending")] = False,
 ) -> None:
-    """Check a Snowflake connection: role, warehouse and the privileges batch jobs need, with fixes."""
+    """Check a Snowflake connection: role, warehouse and the privileges batch jobs need, with fixes.
+    With --smoke, then run discovery, a batch job, cancel, save, a warehouse run and a files job on one row
+    in a new schema that is dropped afterwards."""
     from snowbatch.server import doctor as run_checks
 
-    findings = run_checks(_settings(backend="snowflake", connection_name=connection))
+    settings = _settings(backend="snowflake", connection_name=connection)
+    findings = run_checks(settings)
     for f in findings:
         mark = "[green]ok[/]" if f.ok else "[red]missing[/]"
         console.print(f"{mark:>18}  {f.check}: {f.detail}")
         if not f.ok and f.fix:
             console.print(f"{'':>10}fix: {f.fix}")
     if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+    if smoke:
+        _smoke(settings, pool=pool, database=database, files=files, yes=yes)
+
+
+def _smoke(settings: Any, *, pool: str | None, database: str | None, files: bool, yes: bool) -> None:
+    from snowbatch.smoke_account import run_smoke
+
+    if not pool:
+        err.print("--smoke needs --pool: an existing compute pool (the smoke run never creates one).")
+        raise typer.Exit(2)
+    plan = (
+        f"Create a schema SNOWBATCH_SMOKE_<id> in {database or 'the current database'}, log two small "
+        f"models, run {'three' if files else 'two'} batch jobs on pool {pool} and a warehouse query "
+        "(this spends credits), then drop the schema with everything in it."
+    )
+    console.print(plan, soft_wrap=True)
+    if not yes and not typer.confirm("Go ahead?", default=False):
+        raise typer.Exit(1)
+
+    def say(step: Any) -> None:
+        mark = "[green]ok[/]" if step.ok else "[red]failed[/]"
+        console.print(f"{mark:>18}  {step.name}: {step.detail}", soft_wrap=True)
+
+    try:
+        report = run_smoke(settings, pool=pool, database=database, files=files, say=say)
+    except SnowbatchError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    if not report.ok:
         raise typer.Exit(1)
 
 
