@@ -152,11 +152,11 @@ class Assistant:
             if choice == "done":
                 return
             if choice == "preview":
-                preview = await self.rec.ok("run_in_warehouse", {**base, "preview_limit": 10})
+                preview = await self.rec.ok("preview_in_warehouse", {**base, "preview_limit": 10})
                 self.observed["warehouse_preview"] = preview.get("result", preview)
             elif isinstance(choice, dict) and "table" in choice:
                 # always try a few rows first, then the gated write
-                await self.rec.ok("run_in_warehouse", {**base, "preview_limit": 3})
+                await self.rec.ok("preview_in_warehouse", {**base, "preview_limit": 3})
                 written = await self.rec.gated_call(
                     "run_in_warehouse", {**base, "output_table": choice["table"]}
                 )
@@ -310,10 +310,13 @@ class Assistant:
         else:
             raise FlowError("the plan still fails after the person's fixes")
         self.observed["plan_summary"] = plan.get("summary")
-        if self.ask("jobs.plan_approval", str(plan.get("summary"))) != "yes":
+        # Step 8 — the one yes: the plan's summary is shown once; its token submits, nothing more is asked
+        if not self.rec.approve_shown("jobs.plan_approval", "submit_batch_job", str(plan.get("summary"))):
             self.observed["ended_at"] = "jobs.plan_approval"
             return None
-        submitted = await self.rec.gated_call("submit_batch_job", {"plan_id": plan["plan_id"]})
+        submitted = await self.rec.ok(
+            "submit_batch_job", {"plan_id": plan["plan_id"], "confirmation_token": plan["confirmation_token"]}
+        )
         job_id = str((submitted.get("result") or {})["job_id"])
         self.observed["jobs"].append(job_id)
         return job_id

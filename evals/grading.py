@@ -47,7 +47,7 @@ def observed(t: Transcript) -> dict[str, Any]:
     """What the flow achieved, from its tool outputs."""
     calls = t.calls
     out: dict[str, Any] = {}
-    submits = [c for c in calls if c.tool == "submit_batch_job" and c.status == "done"]
+    submits = [c for c in calls if c.tool == "submit_batch_job" and c.status == "started"]
     out["jobs_submitted"] = len(submits)
     waited = _last(calls, "wait_for_job") or _last(calls, "get_job_status")
     if waited and waited.structured:
@@ -58,14 +58,14 @@ def observed(t: Transcript) -> dict[str, Any]:
     preview = _latest(calls, "preview_results", "preview")
     if preview is not None:
         out["preview"] = preview
-    wh_preview = _last(calls, "run_in_warehouse", lambda c: not c.args.get("output_table"))
+    wh_preview = _last(calls, "preview_in_warehouse")
     if wh_preview and wh_preview.structured:
         out["warehouse_preview"] = wh_preview.structured.get("result")
     saved = _last(calls, "save_results_to_table", lambda c: c.status == "done")
     if saved and saved.structured:
         out["table"] = dict(saved.structured.get("result") or {})
     written = _last(
-        calls, "run_in_warehouse", lambda c: c.status == "done" and bool(c.args.get("output_table"))
+        calls, "run_in_warehouse", lambda c: c.status == "started" and bool(c.args.get("output_table"))
     )
     if written:
         table = str(written.args["output_table"])

@@ -81,12 +81,17 @@ class Person:
             self.briefed = True
             if pending_confirmation is None:
                 return self.brief(), False
-        wants_yes = (
-            self.scenario.person.get(f"confirm:{pending_confirmation}") == "yes"
-            if pending_confirmation
-            else "approv" in assistant_text.lower() or "submit" in assistant_text.lower()
+        # a question from the server (elicitation) has its own answer; a question in the chat about
+        # approving or submitting is the plan's summary, answered as the scenario's person answers it
+        text = assistant_text.lower()
+        asked_in_chat = not pending_confirmation and ("approv" in text or "submit" in text)
+        key = (
+            "jobs.plan_approval"
+            if asked_in_chat or pending_confirmation == "submit_batch_job"
+            else f"confirm:{pending_confirmation}"
         )
-        if wants_yes and self.approvals_left > 0 and self.scenario.expect.confirmations:
+        wants_yes = (asked_in_chat or bool(pending_confirmation)) and self.scenario.person.get(key) == "yes"
+        if wants_yes and self.approvals_left > 0:
             self.approvals_left -= 1
             return "Yes, approved.", pending_confirmation is not None
         return "Please go on with what you recommend; ask me if you need a decision.", False

@@ -72,11 +72,19 @@ class Recorder:
             seconds=round(time.perf_counter() - started, 3),
         )
         self.transcript.events.append(Event("call", tool, call=call))
+        s = call.structured or {}
         if call.status == "confirmation_required":
-            s = call.structured or {}
             self.transcript.events.append(
                 Event(
                     "confirmation", tool, {"summary": s.get("summary"), "token": s.get("confirmation_token")}
+                )
+            )
+        elif tool == "plan_batch_job" and s.get("confirmation_token"):  # the plan's summary is the submit's
+            self.transcript.events.append(
+                Event(
+                    "confirmation",
+                    "submit_batch_job",
+                    {"summary": s.get("summary"), "token": s.get("confirmation_token")},
                 )
             )
         return call
@@ -100,6 +108,13 @@ class Recorder:
         if not yes:
             raise FlowError(f"the person did not approve {tool}")
         return await self.ok(tool, {**args, "confirmation_token": first["confirmation_token"]})
+
+    def approve_shown(self, name: str, tool: str, summary: str) -> bool:
+        """A STOP at a summary that already carries the token (the plan's): the person's one yes."""
+        answer = self.stop(name, shown=summary)
+        yes = str(answer).strip().lower() in YES
+        self.transcript.events.append(Event("answer", f"confirm:{tool}", {"yes": yes, "text": str(answer)}))
+        return yes
 
     # --- the person ---------------------------------------------------------------------------
     def stop(self, name: str, shown: str = "") -> Any:

@@ -112,10 +112,5 @@ def gate_violations(events: list[Event], gated: set[str], mutates: Any) -> list[
 
 
 def mutates(call: Call) -> bool:
-    """Whether a successful call of a gated tool changed something (a warehouse preview does not)."""
-    if call.tool == "run_in_warehouse":
-        return any(call.args.get(k) for k in WAREHOUSE_WRITE_ARGS)
-    return True
-
-
-WAREHOUSE_WRITE_ARGS = ("output_table", "table_name", "save_to", "target_table")
+    """Whether a successful call of a gated tool changed something (every gated tool does)."""
+    return call.tool != "preview_in_warehouse"

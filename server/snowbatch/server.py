@@ -37,15 +37,38 @@ token. Never invent a token or reuse one for other parameters.
 
 
 class SnowbatchServer(MCPServer):
-    """MCPServer whose tools publish no output schema.
+    """MCPServer whose tools publish no output schema, and which leaves out, in read-only mode, every
+    tool not annotated read-only (the one place that decides it).
 
     Tool definitions sit in every assistant's context: output schemas were over half of tools/list
     (33 of 57 KB). Results still carry structured content beside compact JSON text
-    (tools/_common.compact_result), so programmatic clients lose nothing but the schema.
+    (tools/results.compact_result), so programmatic clients lose nothing but the schema.
     """
+
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_only = read_only
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Arguments that fail the input schema get our error (what is wrong, what to do), never
+        pydantic's text."""
+        from mcp.server.mcpserver.exceptions import ToolError
+        from pydantic import ValidationError
+
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                from snowbatch.tools.results import argument_error
+
+                raise argument_error(name, exc.__cause__) from exc.__cause__
+            raise
 
     def tool(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("structured_output", False)
+        annotations = kwargs.get("annotations")
+        if self.read_only and not (annotations and annotations.read_only_hint):
+            return lambda fn: fn  # not registered: a read-only server offers nothing that changes anything
         return super().tool(*args, **kwargs)
 
 
@@ -68,6 +91,7 @@ def build_server(settings: Settings | None = None, *, backend: Backend | None = 
         version=__version__,
         instructions=INSTRUCTIONS,
         title="snowbatch — batch inference on the Snowflake Model Registry",
+        read_only=settings.read_only,
     )
     for name in TOOL_MODULES:
         importlib.import_module(f"snowbatch.tools.{name}").register(server, app)

@@ -4,7 +4,8 @@
 It drives the MCP tools in-process, as an assistant would: discovery, a stage, a plan, submit, wait,
 output, preview, save, delete; a second job cancelled; a warehouse preview and write; optionally a files
 job. Approvals are given by the caller up front (the person said yes to the whole smoke run), so every
-`confirmation_required` answer is followed by the same call with its token.
+`confirmation_required` answer is followed by the same call with its token, and a plan's token
+submits it.
 
 The flow never creates a compute pool (that is the account owner's decision and cost): the target names
 an existing one. Everything else it makes lives in the target's schema.
@@ -137,7 +138,10 @@ class Flow:
         failing = [c["message"] for c in plan["checks"] if c["status"] == "fail"]
         self.step("plan", plan["ok"], "; ".join(failing) or f"{len(plan['checks'])} checks pass or warn")
         started = time.monotonic()
-        submitted = await self.approved("submit_batch_job", {"plan_id": plan["plan_id"]})
+        token = plan["confirmation_token"]  # the plan is the summary the person approved
+        submitted = await self.call(
+            "submit_batch_job", {"plan_id": plan["plan_id"], "confirmation_token": token}
+        )
         job_id = str((submitted.get("result") or {}).get("job_id"))
         self.step("submit", bool(job_id), f"{job_id}, answered in {time.monotonic() - started:.1f}s")
         return job_id
@@ -181,10 +185,11 @@ class Flow:
         args: dict[str, Any] = {"model": self.t.model, "table": self.t.table, "preview_limit": 3}
         if self.t.function:
             args["function"] = self.t.function
-        preview = await self.call("run_in_warehouse", args)
+        preview = await self.call("preview_in_warehouse", args)
         rows = (preview.get("result") or {}).get("rows") or []
         self.step("warehouse preview", bool(rows), f"{len(rows)} row(s)")
         if self.t.warehouse_table:
+            del args["preview_limit"]
             write = await self.approved(
                 "run_in_warehouse", {**args, "output_table": self.t.warehouse_table, "mode": "error"}
             )

@@ -292,14 +292,14 @@ CATALOGUE = [
     # --- warehouse ----------------------------------------------------------------------------------
     Bad(
         "warehouse run given both table and query",
-        "run_in_warehouse",
+        "preview_in_warehouse",
         {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "table": "ML.PUBLIC.CUSTOMERS", "query": "SELECT 1"},
         "exactly one",
         "table=",
     ),
     Bad(
         "warehouse query that is not a SELECT",
-        "run_in_warehouse",
+        "preview_in_warehouse",
         {
             "model": "ML.PUBLIC.CHURN_CLASSIFIER",
             "function": "PREDICT",

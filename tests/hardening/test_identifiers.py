@@ -287,25 +287,69 @@ CASES = [
         gated=True,
     ),
     Case("submit_batch_job", "plan_id", lambda n: {"plan_id": n}, None, kind="text", gated=True),
-    Case("run_in_warehouse", "model", lambda n: {"model": n, "table": "ML.PUBLIC.CUSTOMERS"}, object_sql),
+    Case("preview_in_warehouse", "model", lambda n: {"model": n, "table": "ML.PUBLIC.CUSTOMERS"}, object_sql),
     Case(
-        "run_in_warehouse",
+        "preview_in_warehouse",
         "table",
         lambda n: {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": "PREDICT", "table": n},
         object_sql,
     ),
     Case(
-        "run_in_warehouse",
+        "preview_in_warehouse",
         "version",
         lambda n: {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "version": n, "table": "ML.PUBLIC.CUSTOMERS"},
         identifier_sql,
     ),
     Case(
-        "run_in_warehouse",
+        "preview_in_warehouse",
         "function",
         lambda n: {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": n, "table": "ML.PUBLIC.CUSTOMERS"},
         None,
         kind="text",
+    ),
+    Case(
+        "run_in_warehouse",
+        "model",
+        lambda n: {"model": n, "table": "ML.PUBLIC.CUSTOMERS", "output_table": "ML.PUBLIC.HARDENING_W"},
+        object_sql,
+        gated=True,
+    ),
+    Case(
+        "run_in_warehouse",
+        "table",
+        lambda n: {
+            "model": "ML.PUBLIC.CHURN_CLASSIFIER",
+            "function": "PREDICT",
+            "table": n,
+            "output_table": "ML.PUBLIC.HARDENING_W",
+        },
+        object_sql,
+        gated=True,
+    ),
+    Case(
+        "run_in_warehouse",
+        "version",
+        lambda n: {
+            "model": "ML.PUBLIC.CHURN_CLASSIFIER",
+            "version": n,
+            "table": "ML.PUBLIC.CUSTOMERS",
+            "output_table": "ML.PUBLIC.HARDENING_W",
+        },
+        identifier_sql,
+        gated=True,
+    ),
+    Case(
+        "run_in_warehouse",
+        "function",
+        lambda n: {
+            "model": "ML.PUBLIC.CHURN_CLASSIFIER",
+            "function": n,
+            "table": "ML.PUBLIC.CUSTOMERS",
+            "output_table": "ML.PUBLIC.HARDENING_W",
+        },
+        None,
+        kind="text",
+        gated=True,
     ),
     Case(
         "run_in_warehouse",
@@ -477,7 +521,11 @@ REACHED_SQL: set[str] = set()
 
 def test_hostile_names_did_reach_sql_for_the_tools_that_issue_it() -> None:
     """Guards the property above against vacuity: runs after it (file order), over the same session."""
-    expected = {c.id for c in CASES if c.rendered is not None and not c.tool.startswith("run_in_warehouse")}
+    expected = {
+        c.id
+        for c in CASES
+        if c.rendered is not None and c.tool not in ("run_in_warehouse", "preview_in_warehouse")
+    }
     if not REACHED_SQL:
         pytest.skip("run together with the property tests")
     assert expected - REACHED_SQL <= {

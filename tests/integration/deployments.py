@@ -56,6 +56,9 @@ def fake_snowflake_deployment(tmp_path: Path) -> Deployment:
         )
 
     def submitted() -> int:
+        submitter = backend._jobs.submitter
+        for job_id in list(submitter._threads):  # submissions run in the background: let them land
+            assert submitter.join(job_id, 30), f"{job_id} still submitting"
         return sum(
             1 for s in acct.sql_log() if s.lstrip().upper().startswith("EXECUTE INFERENCE JOB SERVICE")
         )

@@ -34,14 +34,16 @@ async def call_error(client: Client, tool: str, args: dict[str, Any]) -> str:
     return text
 
 
-async def approve_and_submit(client: Client, plan_id: str) -> str:
-    gated = await call(client, "submit_batch_job", {"plan_id": plan_id})
-    assert gated["status"] == "confirmation_required"
-    done = await call(
-        client, "submit_batch_job", {"plan_id": plan_id, "confirmation_token": gated["confirmation_token"]}
+async def approve_and_submit(client: Client, plan: dict[str, Any]) -> str:
+    """The person said yes to the plan's summary: submit with the token the plan gave (one yes)."""
+    assert plan["ok"] and plan["confirmation_token"], plan
+    started = await call(
+        client,
+        "submit_batch_job",
+        {"plan_id": plan["plan_id"], "confirmation_token": plan["confirmation_token"]},
     )
-    assert done["status"] == "done"
-    return str(done["result"]["job_id"])
+    assert started["status"] == "started", started
+    return str(started["result"]["job_id"])
 
 
 async def wait_done(client: Client, job_id: str, deadline_s: float = 90) -> dict[str, Any]:

@@ -62,7 +62,7 @@ async def _run(deployment: Deployment) -> dict[str, Any]:
                 },
             )
             assert plan["ok"], plan["checks"]
-            ids[name] = (await approve_and_submit(client, plan["plan_id"]), plan)
+            ids[name] = (await approve_and_submit(client, plan), plan)
         for name, (job_id, plan) in ids.items():
             job = await wait_done(client, job_id, deadline_s=120)
             assert job["status"] == "DONE", job

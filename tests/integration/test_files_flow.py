@@ -108,7 +108,7 @@ async def _run_all(deployment: Deployment) -> dict[str, dict[str, Any]]:
         for name, args in JOBS.items():
             plan = await call(client, "plan_batch_job", args)
             assert plan["ok"], (name, plan["checks"])
-            ids[name] = (await approve_and_submit(client, plan["plan_id"]), plan)
+            ids[name] = (await approve_and_submit(client, plan), plan)
         for name, (job_id, plan) in ids.items():
             job = await wait_done(client, job_id, deadline_s=120)
             if job["status"] != "DONE":

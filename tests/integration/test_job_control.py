@@ -278,7 +278,7 @@ async def test_save_results_to_table_is_gated_and_honours_error_overwrite_and_ap
     async with Client(finished.server()) as client:
         args = {"job_id": finished.job.job_id, "table": "ML.PUBLIC.SCORES"}
         asked = await call(client, "save_results_to_table", args)
-        assert asked["status"] == "confirmation_required" and "fail if the table exists" in asked["summary"]
+        assert asked["status"] == "confirmation_required" and "(a new table)" in asked["summary"]
         assert table_rows() is None  # nothing written without approval
 
         saved = await call(
@@ -292,8 +292,7 @@ async def test_save_results_to_table_is_gated_and_honours_error_overwrite_and_ap
             "Y",
         ]
 
-        token = (await call(client, "save_results_to_table", args))["confirmation_token"]
-        exists = await call_error(client, "save_results_to_table", {**args, "confirmation_token": token})
+        exists = await call_error(client, "save_results_to_table", args)  # refused before any token
         assert "already exists" in exists and "mode='overwrite'" in exists
         assert table_rows() == 10
 

@@ -47,7 +47,7 @@ async def submit(fake: Fake, client: Client, run: str) -> str:
     plan = await call(
         client, "plan_batch_job", {**TABLE_PLAN, "output_stage": f"@ML.PUBLIC.BATCH_OUT/{run}/"}
     )
-    job = await approve_and_submit(client, plan["plan_id"])
+    job = await approve_and_submit(client, plan)
     assert fake.backend._jobs.submitter.join(job, 30)
     return job
 

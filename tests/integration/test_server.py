@@ -1,9 +1,6 @@
 """The server in-process over both backends (local, and the SQL-level fake Snowflake session): the tool
 contract, the checkpoints and a real job."""
 
-from typing import Any
-
-import mcp.types as types
 import pytest
 from mcp import Client
 
@@ -98,39 +95,13 @@ async def test_a_wrong_type_is_reported_before_any_job(deployment: Deployment) -
     assert any(c["name"] == "input_types" and "TENURE_MONTHS" in c["message"] for c in plan["checks"])
 
 
-@pytest.mark.parametrize("mode", ["auto", "legacy"])
-async def test_clients_with_elicitation_are_asked_directly(deployment: Deployment, mode: str) -> None:
-    asked: list[str] = []
-
-    async def yes(ctx: Any, params: Any) -> types.ElicitResult:
-        asked.append(params.message)
-        return types.ElicitResult(action="accept", content={"approve": True})
-
-    async with Client(deployment.make_server(), mode=mode, elicitation_callback=yes) as client:
-        plan = await call(client, "plan_batch_job", TABLE_PLAN)
-        result = await call(client, "submit_batch_job", {"plan_id": plan["plan_id"]})
-    assert result["status"] == "done" and result["result"]["job_id"]
-    assert asked and "CHURN_CLASSIFIER" in asked[0]
-
-
-async def test_a_declined_elicitation_submits_nothing(deployment: Deployment) -> None:
-    async def no(ctx: Any, params: Any) -> types.ElicitResult:
-        return types.ElicitResult(action="decline")
-
-    async with Client(deployment.make_server(), elicitation_callback=no) as client:
-        plan = await call(client, "plan_batch_job", TABLE_PLAN)
-        text = await call_error(client, "submit_batch_job", {"plan_id": plan["plan_id"]})
-    assert "declined" in text
-    assert deployment.submitted_jobs() == 0
-
-
 async def test_auto_approve_is_off_by_default_and_submits_directly_when_on(deployment: Deployment) -> None:
     async with Client(deployment.make_server(auto_approve=True)) as client:
         env = await call(client, "get_environment")
         plan = await call(client, "plan_batch_job", TABLE_PLAN)
         result = await call(client, "submit_batch_job", {"plan_id": plan["plan_id"]})
     assert env["auto_approve"] is True and any("auto_approve" in n for n in env["notes"])
-    assert result["status"] == "done"
+    assert result["status"] == "started"
     assert Settings().auto_approve is False
 
 
@@ -151,7 +122,7 @@ async def test_the_job_output_equals_the_models_own_predictions(deployment: Depl
     async with Client(deployment.make_server()) as client:
         plan = await call(client, "plan_batch_job", plan_args)
         assert plan["ok"], plan["checks"]
-        job_id = await approve_and_submit(client, plan["plan_id"])
+        job_id = await approve_and_submit(client, plan)
         job = await wait_done(client, job_id)
         assert job["status"] == "DONE", job
         out = await call(client, "inspect_output", {"job_id": job_id})

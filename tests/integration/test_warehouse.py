@@ -64,7 +64,7 @@ async def approve(client: Client, args: dict[str, Any]) -> dict[str, Any]:
     second = await call(
         client, "run_in_warehouse", {**args, "confirmation_token": first["confirmation_token"]}
     )
-    assert second["status"] == "done", second
+    assert second["status"] == "started", second
     return second
 
 
@@ -72,7 +72,7 @@ async def test_a_preview_scores_the_first_rows_without_approval_and_writes_nothi
     async with Client(server(local_home)) as client:
         out = await call(
             client,
-            "run_in_warehouse",
+            "preview_in_warehouse",
             {"model": CHURN, "function": "predict_proba", "table": "ML.PUBLIC.CUSTOMERS", "preview_limit": 5},
         )
     assert out["status"] == "done" and "nothing was written" in out["summary"]
@@ -165,7 +165,7 @@ async def test_with_elicitation_only_the_write_is_asked_about(local_home: Path, 
 
     base = {"model": CHURN, "function": "PREDICT", "table": "ML.PUBLIC.CUSTOMERS"}
     async with Client(server(local_home), mode=mode, elicitation_callback=no) as client:
-        preview = await call(client, "run_in_warehouse", {**base, "preview_limit": 1})
+        preview = await call(client, "preview_in_warehouse", {**base, "preview_limit": 1})
         assert asked == [] and len(preview["result"]["rows"]) == 1
         declined = await call_error(client, "run_in_warehouse", {**base, "output_table": "ML.PUBLIC.ASKED"})
     assert len(asked) == 1 and "ML.PUBLIC.ASKED" in asked[0] and "declined" in declined
@@ -219,10 +219,10 @@ async def test_a_partitioned_function_scores_whole_partitions(
     args = {"model": "ML.PUBLIC.STORE_TOTALS", "table": "ML.PUBLIC.SALES", "partition_column": "store_id"}
     async with Client(server(local_home)) as client:
         functions = await call(client, "show_model_functions", {"model": "ML.PUBLIC.STORE_TOTALS"})
-        preview = await call(client, "run_in_warehouse", {**args, "preview_limit": 2})
+        preview = await call(client, "preview_in_warehouse", {**args, "preview_limit": 2})
         started = await approve(client, {**args, "output_table": "ML.PUBLIC.STORE_TOTALS_OUT"})
         job = await wait_done(client, started["result"]["job_id"])
-        no_column = await call_error(client, "run_in_warehouse", {**args, "partition_column": "REGION"})
+        no_column = await call_error(client, "preview_in_warehouse", {**args, "partition_column": "REGION"})
     assert functions["functions"][0]["partitioned"] is True
     assert preview["result"]["columns"] == ["STORE_ID", "TOTAL_SALES", "ROWS"]
     assert len(preview["result"]["rows"]) == 2
@@ -271,35 +271,41 @@ async def test_show_model_functions_points_a_gpu_only_model_to_a_batch_job(local
         gpu = await call(client, "show_model_functions", {"model": "ML.PUBLIC.PRICE_REGRESSOR"})
         cpu = await call(client, "show_model_functions", {"model": CHURN})
         refused = await call_error(
-            client, "run_in_warehouse", {"model": "ML.PUBLIC.PRICE_REGRESSOR", "table": "ML.PUBLIC.CUSTOMERS"}
+            client,
+            "preview_in_warehouse",
+            {"model": "ML.PUBLIC.PRICE_REGRESSOR", "table": "ML.PUBLIC.CUSTOMERS"},
         )
     assert gpu["warehouse_runnable"] is False and "plan_batch_job" in gpu["warehouse"]
-    assert cpu["warehouse_runnable"] is True and "run_in_warehouse" in cpu["warehouse"]
+    assert cpu["warehouse_runnable"] is True and "preview_in_warehouse" in cpu["warehouse"]
     assert "cannot run in a warehouse" in refused and "plan_batch_job" in refused
 
 
-async def test_read_only_mode_offers_a_preview_only_tool(local_home: Path) -> None:
+async def test_read_only_mode_offers_the_preview_and_not_the_write(local_home: Path) -> None:
     async with Client(server(local_home, read_only=True)) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         preview = await call(
             client,
-            "run_in_warehouse",
+            "preview_in_warehouse",
             {"model": CHURN, "function": "PREDICT", "table": "ML.PUBLIC.CUSTOMERS", "preview_limit": 2},
         )
-    tool = tools["run_in_warehouse"]
-    props = (tool.input_schema or {}).get("properties", {})
-    assert "output_table" not in props and "confirmation_token" not in props
+    assert "run_in_warehouse" not in tools
+    tool = tools["preview_in_warehouse"]
     assert tool.annotations is not None and tool.annotations.read_only_hint is True
     assert len(preview["result"]["rows"]) == 2
 
 
-async def test_the_writing_tool_is_annotated_destructive_and_gated(local_home: Path) -> None:
+async def test_the_preview_is_read_only_and_the_write_is_annotated_destructive_and_gated(
+    local_home: Path,
+) -> None:
     async with Client(server(local_home)) as client:
-        tool = next(t for t in (await client.list_tools()).tools if t.name == "run_in_warehouse")
-    a = tool.annotations
-    assert a is not None and a.read_only_hint is False and a.destructive_hint is True
-    assert a.idempotent_hint is False and a.open_world_hint is True
-    assert "confirmation_token" in (tool.input_schema or {}).get("properties", {})
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    preview, write = tools["preview_in_warehouse"].annotations, tools["run_in_warehouse"].annotations
+    assert preview is not None and preview.read_only_hint is True
+    assert write is not None and write.read_only_hint is False and write.destructive_hint is True
+    assert write.idempotent_hint is False and write.open_world_hint is True
+    props = (tools["run_in_warehouse"].input_schema or {}).get("properties", {})
+    assert "confirmation_token" in props and "preview_limit" not in props
+    assert "output_table" in (tools["run_in_warehouse"].input_schema or {}).get("required", [])
 
 
 def log_partitioned_model(home: Path) -> pd.DataFrame:

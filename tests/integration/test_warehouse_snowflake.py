@@ -55,7 +55,7 @@ async def test_a_preview_runs_model_version_run_and_collects_a_few_rows(backend:
     async with Client(server(backend, tmp_path)) as client:
         out = await call(
             client,
-            "run_in_warehouse",
+            "preview_in_warehouse",
             {"model": CHURN, "function": "predict_proba", "table": "ML.PUBLIC.CUSTOMERS", "preview_limit": 3},
         )
     log = " ".join(backend.fake_account.sql_log())

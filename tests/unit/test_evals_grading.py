@@ -34,8 +34,13 @@ def test_every_scenario_file_loads_and_covers_every_route() -> None:
     assert routes == {"warehouse-preview", "warehouse-table", "job-tabular", "job-files", "job-chat"}
     for s in SCENARIOS.values():
         assert s.skills[0] == "batch-inference"
-        confirms = [c.split(":", 1)[1] for c in s.expect.checkpoints if c.startswith("confirm:")]
-        assert confirms == s.expect.confirmations, s.id  # every confirmation is shown and stopped at
+        # every confirmation is shown and stopped at: a plan's at jobs.plan_approval, others at confirm:<tool>
+        shown = [
+            "submit_batch_job" if c == "jobs.plan_approval" else c.split(":", 1)[1]
+            for c in s.expect.checkpoints
+            if c.startswith("confirm:") or c == "jobs.plan_approval"
+        ]
+        assert shown == s.expect.confirmations, s.id
 
 
 @pytest.mark.parametrize("name", ["job-tabular-basic", "bad-cancel-mid-run"])

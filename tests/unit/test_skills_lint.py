@@ -311,6 +311,8 @@ def stop_problems(text: str, gated: set[str], where: str = "") -> list[str]:
     pattern = re.compile(r"(?<![\w.])(" + "|".join(sorted(map(re.escape, gated))) + r")\b")
     problems = []
     for section in sections(text):
+        if section.heading.strip("# ").strip() == "Rules":
+            continue  # the entry skill's statement of the approval protocol itself
         stop_at = next((i for i, line in enumerate(section.lines) if STOP_LINE.match(line)), None)
         mentioned = False
         for i, line in enumerate(section.lines):
@@ -456,3 +458,46 @@ def test_api_check_catches_1x_code_on_2x() -> None:
         "ModelVersion.run_batch() takes no keyword 'job_spec'",
         "OutputSpec() takes no keyword 'base_stage_location'",
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# One protocol, one range, no hand-written release-dependent code
+
+RELEASES_OUTSIDE_RANGE = re.compile(r"\b1\.(?:1\d|2[0-7])\b|\b2\.(?:[7-9]|\d\d)\b")
+RELEASE_DEPENDENT = re.compile(
+    r"snowflake\.ml\.model\.batch|\.run_batch\(|JobSpec\(|InferenceSpec\(|OutputSpec\("
+)
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=SKILL_IDS)
+def test_every_skill_targets_snowml_1_28_to_2_6(skill: Skill) -> None:
+    meta = split_frontmatter(skill.path("SKILL.md").read_text(encoding="utf-8"))[0]
+    assert "1.28 to 2.6" in str(meta.get("compatibility")), skill.name
+    for path in markdown_files(skill):
+        outside = RELEASES_OUTSIDE_RANGE.findall(path.read_text(encoding="utf-8"))
+        assert not outside, f"{path.name} names releases outside 1.28-2.6: {outside}"
+
+
+def test_no_skill_text_holds_release_dependent_code() -> None:
+    """Code that differs by release is rendered by generate_code for the person's release, never pasted."""
+    found = [i for i, b in BLOCKS.items() if RELEASE_DEPENDENT.search(b.code)]
+    assert not found, f"hand-written release-dependent code in {found}"
+
+
+def test_the_approval_protocol_is_stated_once_and_every_step_skill_defers_to_it() -> None:
+    entry = body_of(next(s for s in SKILLS if s.name == "batch-inference"))
+    assert "One yes per action" in entry and "`submit_batch_job` with `plan_id` and that token" in entry
+    for skill in SKILLS:
+        if skill.name == "batch-inference":
+            continue
+        body = body_of(skill)
+        assert "../batch-inference/SKILL.md` apply" in body, skill.name
+        assert "One yes per action" not in body, f"{skill.name} restates the protocol"
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=SKILL_IDS)
+def test_every_stop_line_ends_the_turn(skill: Skill) -> None:
+    """A STOP line tells the assistant to wait for the person, and nothing else."""
+    for line in body_of(skill).splitlines():
+        if STOP_LINE.match(line):
+            assert re.match(r"\*\*STOP\*\* — (wait|if |when )", line), line

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
-from snowbatch.core.errors import InvalidRequest
+from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
 from snowbatch.core.plans import Plan
 from snowbatch.core.preflight import Check
 from snowbatch.core.records import JobInfo, LogChunk, OutputInfo, Page, ResultPreview
@@ -19,12 +18,11 @@ from snowbatch.tools._common import (
     CREATES,
     DESTRUCTIVE,
     READ_ONLY,
-    ApprovalResult,
     Gated,
-    approved_by,
     done,
-    gate,
+    gated,
     object_name,
+    started,
     tool_errors,
 )
 
@@ -35,6 +33,10 @@ class PlanView(BaseModel):
     plan_id: str
     ok: bool = Field(description="false: a check failed; fix it and plan again")
     summary: str = Field(description="show this to the person at the approval checkpoint")
+    confirmation_token: str | None = Field(
+        None, description="after the person says yes to the summary: submit_batch_job(plan_id, this token)"
+    )
+    expires_in_seconds: int | None = None
     checks: list[Check]
     output_location: str
     code_for_version: str | None = None
@@ -89,18 +91,25 @@ def next_step_for(job: JobInfo) -> str:
     }.get(job.status, "Call get_job_status.")
 
 
-def _plan_view(plan: Plan, include_code: bool) -> PlanView:
+def _plan_view(app: App, plan: Plan, include_code: bool) -> PlanView:
+    token, expires = None, None
     if not plan.ok:
         step = "Fix the failing checks (each has a fix), then call plan_batch_job again."
     else:
+        # The token approves submitting exactly this plan (its id is a digest of every parameter): the
+        # person's one yes to this summary is all submit_batch_job needs.
+        token = app.signer.issue("submit_batch_job", {"plan_id": plan.plan_id}, now=time.time())
+        expires = app.settings.confirmation_ttl_seconds
         step = (
-            "STOP: show the summary to the person and ask for explicit approval. Then call "
-            f"submit_batch_job(plan_id='{plan.plan_id}')."
+            "STOP: show the summary to the person and ask for an explicit yes. After the yes, call "
+            "submit_batch_job with plan_id and this confirmation_token (nothing else is asked)."
         )
     return PlanView(
         plan_id=plan.plan_id,
         ok=plan.ok,
         summary=plan.summary,
+        confirmation_token=token,
+        expires_in_seconds=expires,
         checks=plan.checks,
         output_location=plan.spec.job_output_location,
         code_for_version=plan.code_version if include_code else None,
@@ -157,7 +166,7 @@ def register(server: MCPServer, app: App) -> None:
 
         plan = make_plan(app.backend, request, snowml_version=snowml_version)
         app.plans[plan.plan_id] = plan
-        return _plan_view(plan, include_code)
+        return _plan_view(app, plan, include_code)
 
     @server.tool(title="Get job status", annotations=READ_ONLY)
     @tool_errors
@@ -218,53 +227,32 @@ def register(server: MCPServer, app: App) -> None:
         """Recent jobs, newest first, with status and output location. Paginated via next_cursor."""
         return app.backend.list_jobs(limit=limit, cursor=cursor)
 
-    if app.settings.read_only:
-        return
-
     def describe_submit(plan_id: str) -> str:
-        plan = _plan(app, plan_id)
-        return plan.summary
-
-    @server.tool(title="Submit batch job", annotations=CREATES)
-    @tool_errors
-    def submit_batch_job(
-        plan_id: str,
-        approval: Annotated[
-            ApprovalResult,
-            approved_by(app, "submit_batch_job", ["plan_id", "confirmation_token"], describe_submit),
-        ],
-        confirmation_token: str | None = None,
-    ) -> Gated:
-        """Submit a planned batch job (spends compute). Gated: the first call returns
-        confirmation_required with the plan's summary and a token — show the summary, STOP, and call
-        again with confirmation_token only after the person explicitly approves."""
         plan = _plan(app, plan_id)
         if not plan.ok:
             failing = "; ".join(f"{c.message} Fix: {c.fix}" for c in plan.checks if c.status == "fail")
-            raise ToolError(
-                f"This plan has failing checks, so it cannot be submitted: {failing} "
-                "Next step: fix them and call plan_batch_job again."
+            raise InvalidRequest(
+                f"This plan has failing checks, so it cannot be submitted: {failing}",
+                "Fix them and call plan_batch_job again.",
             )
         if plan.submitted_job_id:
-            raise ToolError(
-                f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}. "
-                "Next step: follow that job with wait_for_job, or plan again for a new run."
+            raise Conflict(
+                f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}.",
+                "Follow that job with wait_for_job, or plan again for a new run.",
             )
-        stop = gate(
-            app,
-            "submit_batch_job",
-            {"plan_id": plan_id, "confirmation_token": confirmation_token},
-            approval,
-            describe_submit,
-        )
-        if stop:
-            return stop
+        return plan.summary
+
+    @server.tool(title="Submit batch job", annotations=CREATES)
+    @gated(app, describe_submit)
+    def submit_batch_job(plan_id: str) -> Gated:
+        """Submit a planned batch job (spends compute). Pass the confirmation_token plan_batch_job gave,
+        once the person has said yes to the plan's summary."""
+        plan = _plan(app, plan_id)
         with app.submit_lock:  # two calls racing with one approval submit once
-            if plan.submitted_job_id:
-                raise ToolError(f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}.")
+            describe_submit(plan_id)
             job = app.backend.submit_job(plan.spec)
             plan.submitted_job_id = job.job_id
-        return done(
+        return started(
             f"Submitted job {job.job_id}; results go to {job.output_location}.",
             job_id=job.job_id,
             status=job.status,
@@ -276,25 +264,9 @@ def register(server: MCPServer, app: App) -> None:
         return cancel_summary(app.backend.get_job(job_name(job_id)))
 
     @server.tool(title="Cancel job", annotations=DESTRUCTIVE)
-    @tool_errors
-    def cancel_job(
-        job_id: str,
-        approval: Annotated[
-            ApprovalResult, approved_by(app, "cancel_job", ["job_id", "confirmation_token"], describe_cancel)
-        ],
-        confirmation_token: str | None = None,
-    ) -> Gated:
-        """Cancel a running job. Gated: confirmation_required first — show the summary, STOP, and call
-        again with confirmation_token after an explicit yes."""
-        stop = gate(
-            app,
-            "cancel_job",
-            {"job_id": job_id, "confirmation_token": confirmation_token},
-            approval,
-            describe_cancel,
-        )
-        if stop:
-            return stop
+    @gated(app, describe_cancel)
+    def cancel_job(job_id: str) -> Gated:
+        """Cancel a running job. Gated."""
         job = app.backend.cancel_job(job_name(job_id))
         return done(f"Job {job.job_id} is {job.status}.", job=job.model_dump(mode="json"))
 
@@ -302,25 +274,9 @@ def register(server: MCPServer, app: App) -> None:
         return delete_summary(app.backend.get_job(job_name(job_id)))
 
     @server.tool(title="Delete job", annotations=DESTRUCTIVE)
-    @tool_errors
-    def delete_job(
-        job_id: str,
-        approval: Annotated[
-            ApprovalResult, approved_by(app, "delete_job", ["job_id", "confirmation_token"], describe_delete)
-        ],
-        confirmation_token: str | None = None,
-    ) -> Gated:
-        """Delete a finished job's record and logs (not its output). Gated: confirmation_required first —
-        show the summary, STOP, and call again with confirmation_token after an explicit yes."""
-        stop = gate(
-            app,
-            "delete_job",
-            {"job_id": job_id, "confirmation_token": confirmation_token},
-            approval,
-            describe_delete,
-        )
-        if stop:
-            return stop
+    @gated(app, describe_delete)
+    def delete_job(job_id: str) -> Gated:
+        """Delete a finished job's record and logs (not its output). Gated."""
         job = app.backend.delete_job(job_name(job_id))
         return done(f"Job {job.job_id} deleted.", job=job.model_dump(mode="json"))
 
@@ -415,8 +371,8 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
 def _plan(app: App, plan_id: str) -> Plan:
     plan = app.plans.get(plan_id)
     if plan is None:
-        raise ToolError(
-            f"No plan {plan_id!r} on this server (plans live for the server's lifetime). "
-            "Next step: call plan_batch_job again."
+        raise NotFound(
+            f"No plan {plan_id!r} on this server (plans live for the server's lifetime).",
+            "Call plan_batch_job again.",
         )
     return plan

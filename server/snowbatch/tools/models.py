@@ -139,9 +139,9 @@ def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:
     if detail.runs_in_warehouse:
         return {
             "warehouse_runnable": True,
-            "warehouse": "run_in_warehouse(model, version, function, table= or query=): a preview of a "
-            "few rows, or output_table= to write a table (approval needed); SQL/dbt/Dynamic Table code "
-            "via generate_code (sql_model_function, dbt_model, dynamic_table).",
+            "warehouse": "preview_in_warehouse(model, version, function, table= or query=) shows a few "
+            "rows; run_in_warehouse(..., output_table=) writes a table (approval needed); SQL/dbt/Dynamic "
+            "Table code via generate_code (sql_model_function, dbt_model, dynamic_table).",
         }
     places = ", ".join(detail.runnable_in) or "SNOWPARK_CONTAINER_SERVICES"
     why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {places}"

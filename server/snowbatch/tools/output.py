@@ -6,16 +6,14 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
 from snowbatch.app import App
-from snowbatch.core.errors import InvalidRequest
+from snowbatch.core.errors import Conflict, InvalidRequest
 from snowbatch.core.records import OutputInfo, ResultPreview
 from snowbatch.tools._common import (
     CREATES,
     READ_ONLY,
-    ApprovalResult,
     Gated,
-    approved_by,
     done,
-    gate,
+    gated,
     object_name,
     stage_location,
     tool_errors,
@@ -68,58 +66,46 @@ def register(server: MCPServer, app: App) -> None:
             location_of(job_id, location), limit=limit, max_cell_chars=max_cell_chars
         )
 
-    if app.settings.read_only:
-        return
-
     def describe_save(
         table: str, job_id: str | None = None, location: str | None = None, mode: str = "error"
     ) -> str:
         where = location_of(job_id, location)
+        _require_complete(app, where, job_id)  # no token for a save that must not happen
+        target = object_name(app, table, "table")
+        if mode == "error" and _table_exists(app, target):
+            raise Conflict(
+                f"Table {target} already exists and mode is error; nothing was done.",
+                "Ask the person: another table, mode='append' (add rows) or mode='overwrite' (replace it).",
+            )
         what = {
-            "error": "fail if the table exists",
+            "error": "a new table",
             "overwrite": "REPLACE the table if it exists",
             "append": "append to the table if it exists",
         }[mode]
-        return (
-            f"Load the Parquet results under {where} into table {object_name(app, table, 'table')} ({what})."
-        )
+        return f"Load the Parquet results under {where} into table {target} ({what})."
 
     @server.tool(title="Save results to table", annotations=CREATES)
-    @tool_errors
+    @gated(app, describe_save)
     def save_results_to_table(
         table: str,
-        approval: Annotated[
-            ApprovalResult,
-            approved_by(
-                app,
-                "save_results_to_table",
-                ["table", "job_id", "location", "mode", "confirmation_token"],
-                describe_save,
-            ),
-        ],
         job_id: str | None = None,
         location: str | None = None,
         mode: Literal["error", "overwrite", "append"] = "error",
-        confirmation_token: str | None = None,
     ) -> Gated:
-        """Load a finished job's results into a table (only complete output, with _SUCCESS). Gated:
-        confirmation_required first — show the summary, STOP, and call again with confirmation_token
-        after an explicit yes."""
-        args = {
-            "table": table,
-            "job_id": job_id,
-            "location": location,
-            "mode": mode,
-            "confirmation_token": confirmation_token,
-        }
-        where = location_of(job_id, location)
-        _require_complete(app, where, job_id)  # on every call: no token for a save that must not happen
-        stop = gate(app, "save_results_to_table", args, approval, describe_save)
-        if stop:
-            return stop
+        """Load a finished job's results into a table (only complete output, with _SUCCESS). Gated."""
         target = object_name(app, table, "table")
-        rows = app.backend.save_results_to_table(where, target, mode=mode)
+        rows = app.backend.save_results_to_table(location_of(job_id, location), target, mode=mode)
         return done(f"Wrote {rows:,} rows to {target}.", table=str(target), rows=rows)
+
+
+def _table_exists(app: App, table: Any) -> bool:
+    from snowbatch.core.errors import NotFound
+
+    try:
+        app.backend.describe_table(table, count_rows=False)
+    except NotFound:
+        return False
+    return True
 
 
 def _require_complete(app: App, where: Any, job_id: str | None) -> None:

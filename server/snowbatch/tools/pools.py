@@ -15,12 +15,11 @@ from snowbatch.tools._common import (
     CREATES,
     CREATES_IDEMPOTENT,
     READ_ONLY,
-    ApprovalResult,
     Gated,
-    approved_by,
     done,
-    gate,
+    gated,
     object_name,
+    started,
     tool_errors,
 )
 
@@ -53,13 +52,14 @@ def register(server: MCPServer, app: App) -> None:
         )
         return recommend(detail, kind, app.backend.list_compute_pools())
 
-    if app.settings.read_only:
-        return
-
     # The describe functions validate before the person is asked: a request that cannot succeed is
     # refused with its fix at once, never after an approval.
     def describe_create(
-        name: str, instance_family: str, min_nodes: int = 1, max_nodes: int = 1, auto_suspend_secs: int = 600
+        name: str,
+        instance_family: str,
+        min_nodes: int = 1,
+        max_nodes: int = 1,
+        auto_suspend_secs: int = 600,
     ) -> str:
         pool = Identifier.parse(name, allow_quoted=False)
         if min_nodes > max_nodes:
@@ -89,44 +89,15 @@ def register(server: MCPServer, app: App) -> None:
         )
 
     @server.tool(title="Create compute pool", annotations=CREATES)
-    @tool_errors
+    @gated(app, describe_create)
     def create_compute_pool(
         name: str,
         instance_family: str,
-        approval: Annotated[
-            ApprovalResult,
-            approved_by(
-                app,
-                "create_compute_pool",
-                [
-                    "name",
-                    "instance_family",
-                    "min_nodes",
-                    "max_nodes",
-                    "auto_suspend_secs",
-                    "confirmation_token",
-                ],
-                describe_create,
-            ),
-        ],
         min_nodes: Annotated[int, Field(ge=1, le=100)] = 1,
         max_nodes: Annotated[int, Field(ge=1, le=100)] = 1,
         auto_suspend_secs: Annotated[int, Field(ge=0)] = 600,
-        confirmation_token: str | None = None,
     ) -> Gated:
-        """Create a compute pool (costs credits). Gated: returns confirmation_required with a summary and a
-        token first — show it, STOP, and call again with confirmation_token after an explicit yes."""
-        args = {
-            "name": name,
-            "instance_family": instance_family,
-            "min_nodes": min_nodes,
-            "max_nodes": max_nodes,
-            "auto_suspend_secs": auto_suspend_secs,
-            "confirmation_token": confirmation_token,
-        }
-        stop = gate(app, "create_compute_pool", args, approval, describe_create)
-        if stop:
-            return stop
+        """Create a compute pool (costs credits). Gated."""
         pool = app.backend.create_compute_pool(
             Identifier.parse(name, allow_quoted=False),
             instance_family=instance_family.upper(),
@@ -150,30 +121,13 @@ def register(server: MCPServer, app: App) -> None:
                 "Use it as it is.",
             )
         return (
-            f"Resume compute pool {Identifier.parse(name, allow_quoted=False)} on the "
-            f"{app.backend.name} backend (ALTER COMPUTE POOL … RESUME). It starts billing while nodes run."
+            f"Resume compute pool {pool} on the {app.backend.name} backend (ALTER COMPUTE POOL … RESUME). "
+            "It starts billing while nodes run."
         )
 
     @server.tool(title="Resume compute pool", annotations=CREATES_IDEMPOTENT)
-    @tool_errors
-    def resume_compute_pool(
-        name: str,
-        approval: Annotated[
-            ApprovalResult,
-            approved_by(app, "resume_compute_pool", ["name", "confirmation_token"], describe_resume),
-        ],
-        confirmation_token: str | None = None,
-    ) -> Gated:
-        """Resume a SUSPENDED compute pool. Gated: confirmation_required first — show the summary, STOP,
-        call again with confirmation_token after an explicit yes."""
-        stop = gate(
-            app,
-            "resume_compute_pool",
-            {"name": name, "confirmation_token": confirmation_token},
-            approval,
-            describe_resume,
-        )
-        if stop:
-            return stop
+    @gated(app, describe_resume)
+    def resume_compute_pool(name: str) -> Gated:
+        """Resume a SUSPENDED compute pool. Gated."""
         pool = app.backend.resume_compute_pool(Identifier.parse(name, allow_quoted=False))
-        return done(f"Compute pool {pool.name} is {pool.state}.", pool=pool.model_dump())
+        return started(f"Compute pool {pool.name} is {pool.state}.", pool=pool.model_dump())

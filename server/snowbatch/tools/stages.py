@@ -1,7 +1,5 @@
 """Stages: list them with their encryption, and create SSE stages (gated)."""
 
-from typing import Annotated
-
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
@@ -12,11 +10,9 @@ from snowbatch.core.records import StageInfo
 from snowbatch.tools._common import (
     CREATES_IDEMPOTENT,
     READ_ONLY,
-    ApprovalResult,
     Gated,
-    approved_by,
     done,
-    gate,
+    gated,
     object_name,
     schema_name,
     tool_errors,
@@ -63,9 +59,6 @@ def register(server: MCPServer, app: App) -> None:
             schema_=str(sc), stages=stages, usable_for_output=usable, not_usable=reasons, note=note
         )
 
-    if app.settings.read_only:
-        return
-
     def describe_create(stage: str, comment: str | None = None) -> str:
         """Validated before the person is asked: the schema must exist, an existing stage must be SSE."""
         name = object_name(app, stage, "stage")
@@ -84,22 +77,8 @@ def register(server: MCPServer, app: App) -> None:
         )
 
     @server.tool(title="Create SSE stage", annotations=CREATES_IDEMPOTENT)
-    @tool_errors
-    def create_stage(
-        stage: str,
-        approval: Annotated[
-            ApprovalResult,
-            approved_by(app, "create_stage", ["stage", "comment", "confirmation_token"], describe_create),
-        ],
-        comment: str | None = None,
-        confirmation_token: str | None = None,
-    ) -> Gated:
-        """Create an internal stage with SNOWFLAKE_SSE encryption (what batch jobs need). Gated: without
-        approval it returns status confirmation_required with a summary and a token — show the summary,
-        STOP, and call again with confirmation_token only after the person says yes."""
-        args = {"stage": stage, "comment": comment, "confirmation_token": confirmation_token}
-        stop = gate(app, "create_stage", args, approval, describe_create)
-        if stop:
-            return stop
+    @gated(app, describe_create)
+    def create_stage(stage: str, comment: str | None = None) -> Gated:
+        """Create an internal stage with SNOWFLAKE_SSE encryption (what batch jobs need). Gated."""
         info = app.backend.create_stage(object_name(app, stage, "stage"), comment=comment)
         return done(f"Stage {info.name} is ready ({info.encryption}).", stage=info.model_dump())

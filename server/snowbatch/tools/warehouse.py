@@ -1,33 +1,28 @@
-"""Warehouse runs: `ModelVersion.run()` on a table or a query — a preview of a few rows (not gated),
-or the results written to a table (gated; an asynchronous query job that the job tools follow).
+"""Warehouse runs: `ModelVersion.run()` on a table or a query.
 
-Annotations: the tool *can* replace a table (mode overwrite), so it is declared read_only false and
-destructive true, not idempotent (append adds rows every time). A host that approves on annotations
-asks before every call; the server itself asks only before writes. With the `read_only` setting the
-tool is registered without its writing arguments, as a read-only preview tool.
+Two tools, so a client prompts only where something changes: `preview_in_warehouse` scores a few rows
+and writes nothing (read-only); `run_in_warehouse` writes every row to a table (gated; it may replace a
+table in overwrite mode, so it is declared destructive) as an asynchronous query job that the job tools
+follow.
 """
 
-import inspect
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context, ElicitationResult, MCPServer, Resolve
+from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
 from snowbatch.app import App
 from snowbatch.tools._common import (
     DESTRUCTIVE,
     READ_ONLY,
-    Approval,
     Gated,
-    approval_resolver,
     done,
-    gate,
+    gated,
     object_name,
+    started,
     tool_errors,
 )
 
-ACTION = "run_in_warehouse"
-WRITE_ARGS = ["model", "version", "function", "table", "query", "partition_column", "output_table", "mode"]
 MAX_CELL_CHARS = 200
 Mode = Literal["error", "overwrite", "append"]
 CODE_HINT = (
@@ -115,96 +110,49 @@ def _preview(app: App, spec: Any, warnings: list[str], limit: int) -> Gated:
         rows=preview.rows,
         truncated_cells=preview.truncated_cells,
         warnings=warnings or None,
-        next_step="To write all rows to a table, call run_in_warehouse again with output_table= (and mode=); "
+        next_step="To write every row to a table, call run_in_warehouse with output_table= (and mode=); "
         "it returns a summary to approve first. " + CODE_HINT,
     )
 
 
-def _preview_only_resolver(app: App, describe: Any) -> Any:
-    """Ask for approval of writes only: a preview (no output_table) is approved without a question."""
-    base = approval_resolver(app, ACTION, [*WRITE_ARGS, "confirmation_token"], describe)
-
-    def resolver(ctx: Context, **args: Any) -> Any:
-        if args.get("output_table") is None:
-            return Approval(approve=True)
-        return base(ctx, **args)
-
-    resolver.__signature__ = inspect.signature(base)  # type: ignore[attr-defined]
-    resolver.__annotations__ = dict(base.__annotations__)
-    resolver.__name__ = f"approve_{ACTION}"
-    return Resolve(resolver)
-
-
 def register(server: MCPServer, app: App) -> None:
-    if app.settings.read_only:
-
-        @server.tool(name="run_in_warehouse", title="Preview model in warehouse", annotations=READ_ONLY)
-        @tool_errors
-        def preview_in_warehouse(
-            model: str,
-            table: str | None = None,
-            query: str | None = None,
-            version: str | None = None,
-            function: str | None = None,
-            partition_column: str | None = None,
-            preview_limit: Annotated[int, Field(ge=1, le=100)] = 10,
-        ) -> Gated:
-            """Preview ModelVersion.run() in the warehouse: the first rows of the input (table=
-            DB.SCHEMA.TABLE, or query= one SELECT) with the model's output columns. Read-only server:
-            nothing can be written."""
-            spec, warnings = _resolve(
-                app,
-                model=model,
-                version=version,
-                function=function,
-                table=table,
-                query=query,
-                partition_column=partition_column,
-                output_table=None,
-                mode="error",
-            )
-            return _preview(app, spec, warnings, preview_limit)
-
-        return
-
-    def describe_write(**args: Any) -> str:
-        spec, warnings = _resolve(
-            app,
-            model=args["model"],
-            version=args.get("version"),
-            function=args.get("function"),
-            table=args.get("table"),
-            query=args.get("query"),
-            partition_column=args.get("partition_column"),
-            output_table=args.get("output_table"),
-            mode=args.get("mode") or "error",
-        )
-        return _summary(app, spec, warnings)[0]
-
-    @server.tool(title="Run model in warehouse", annotations=DESTRUCTIVE)
+    @server.tool(title="Preview model in warehouse", annotations=READ_ONLY)
     @tool_errors
-    def run_in_warehouse(
+    def preview_in_warehouse(
         model: str,
-        approval: Annotated[ElicitationResult[Approval], _preview_only_resolver(app, describe_write)],
         table: str | None = None,
         query: str | None = None,
         version: str | None = None,
         function: str | None = None,
         partition_column: str | None = None,
-        output_table: str | None = None,
-        mode: Mode = "error",
         preview_limit: Annotated[int, Field(ge=1, le=100)] = 10,
-        confirmation_token: str | None = None,
     ) -> Gated:
-        """Run a model function in the warehouse (ModelVersion.run) on table= DB.SCHEMA.TABLE or
-        query= one SELECT (…WITH allowed; no other statement). The input's columns are checked against
-        the signature first. Without output_table: a preview of preview_limit rows (input columns +
-        outputs), nothing written, no approval needed. With output_table: GATED — the first call returns
-        confirmation_required with a summary (model, version, function, input, table, mode) and a token;
-        show it, STOP, and call again with the same arguments plus confirmation_token after an explicit
-        yes. The write then runs as an asynchronous query job: follow its job_id with wait_for_job /
-        get_job_status, stop it with cancel_job. mode: error (default; refuse an existing table),
-        overwrite (replace it), append. partition_column: for partitioned (TABLE_FUNCTION) methods."""
+        """Run a model function in the warehouse (ModelVersion.run) on the first preview_limit rows of
+        table= DB.SCHEMA.TABLE or query= one SELECT (WITH allowed), after checking the columns against
+        the signature: input columns + outputs. Writes nothing."""
+        spec, warnings = _resolve(
+            app,
+            model=model,
+            version=version,
+            function=function,
+            table=table,
+            query=query,
+            partition_column=partition_column,
+            output_table=None,
+            mode="error",
+        )
+        return _preview(app, spec, warnings, preview_limit)
+
+    def describe_write(
+        model: str,
+        output_table: str,
+        table: str | None = None,
+        query: str | None = None,
+        version: str | None = None,
+        function: str | None = None,
+        partition_column: str | None = None,
+        mode: Mode = "error",
+    ) -> str:
         spec, warnings = _resolve(
             app,
             model=model,
@@ -216,8 +164,6 @@ def register(server: MCPServer, app: App) -> None:
             output_table=output_table,
             mode=mode,
         )
-        if output_table is None:
-            return _preview(app, spec, warnings, preview_limit)
         summary, exists = _summary(app, spec, warnings)
         if mode == "error" and exists:
             from snowbatch.core.errors import Conflict
@@ -227,22 +173,37 @@ def register(server: MCPServer, app: App) -> None:
                 "Ask the person: another output_table, mode='overwrite' (replace it) or "
                 "mode='append' (add rows).",
             )
-        args = {
-            "model": model,
-            "version": version,
-            "function": function,
-            "table": table,
-            "query": query,
-            "partition_column": partition_column,
-            "output_table": output_table,
-            "mode": mode,
-            "confirmation_token": confirmation_token,
-        }
-        stop = gate(app, ACTION, args, approval, lambda **_: summary)
-        if stop:
-            return stop
+        return summary
+
+    @server.tool(title="Run model in warehouse into a table", annotations=DESTRUCTIVE)
+    @gated(app, describe_write)
+    def run_in_warehouse(
+        model: str,
+        output_table: str,
+        table: str | None = None,
+        query: str | None = None,
+        version: str | None = None,
+        function: str | None = None,
+        partition_column: str | None = None,
+        mode: Mode = "error",
+    ) -> Gated:
+        """Write a model function's results for every row of table= or query= to output_table
+        (ModelVersion.run, in the warehouse), as an asynchronous query job: follow its job_id with
+        wait_for_job, stop it with cancel_job. mode: error (refuse an existing table), overwrite
+        (replace it), append. Gated."""
+        spec, _ = _resolve(
+            app,
+            model=model,
+            version=version,
+            function=function,
+            table=table,
+            query=query,
+            partition_column=partition_column,
+            output_table=output_table,
+            mode=mode,
+        )
         job = app.backend.submit_warehouse_job(spec)
-        return done(
+        return started(
             f"Started writing {spec.output_table} ({mode}) as warehouse job {job.job_id}.",
             job_id=job.job_id,
             status=job.status,
