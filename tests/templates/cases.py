@@ -1,18 +1,24 @@
 """Representative parameter sets for every template: each names the situation it stands for.
 
-The fast tests (tests/templates/test_rendered_code.py) render every case for every target release and
-check the code compiles and passes ruff; the wheel tests (tests/wheelcheck) check the same code binds to
-each release's real API.
+Two kinds: the hand-written CASES below (run_batch_chat's, the template with the most combinations, in
+tests/templates/chat_cases.py), and REQUIRED_ONLY_CASES generated from every template's own parameter
+docs (tests/templates/required_only.py), so optional keys left out are covered for every template. The
+fast tests (tests/templates/test_rendered_code.py) render every case for every target release and check
+the code compiles, passes ruff and leaks no placeholder; the wheel tests (tests/wheelcheck) check the
+same code binds to each release's real API.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from snowbatch.core.codegen import list_templates
+from tests.templates.chat_cases import CHAT_CASES, OUT
+from tests.templates.required_only import required_only
+
 TARGET_RELEASES = ("1.28.0", "1.33.0", "1.38.0", "1.45.0", "1.54.0", "2.0.0", "2.6.0")
 
 MODEL = "ML.PUBLIC.CHURN_MODEL"
-OUT = "@ML.PUBLIC.BATCH_OUT/scores/"
 
 # (template, case name, parameters, oldest release the case is valid for)
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
@@ -164,69 +170,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         },
         "1.28.0",
     ),
-    (
-        "run_batch_chat",
-        "images, settings as params, vLLM",
-        {
-            "model": "ML.PUBLIC.QWEN_VL",
-            "prompt": "Describe the image in one sentence.",
-            "system": "Be brief.",
-            "file_stage": "@ML.PUBLIC.MEDIA/images/",
-            "pattern": ".*\\.png",
-            "limit": 5,
-            "generation": {"temperature": 0.2, "max_completion_tokens": 256},
-            "engine": "vllm",
-            "engine_args": ["--max-model-len=8192"],
-            "output_stage": OUT,
-            "compute_pool": "GPU_POOL",
-            "gpu_requests": "1",
-        },
-        "1.28.0",
-    ),
-    (
-        "run_batch_chat",
-        "audio files, settings as columns",
-        {
-            "model": "ML.PUBLIC.AUDIO_LLM",
-            "prompt": "Transcribe and summarise.",
-            "media": "audio",
-            "files": ["@ML.PUBLIC.MEDIA/calls/a.mp3"],
-            "generation": {"temperature": 0.0, "stop": ["</s>"]},
-            "generation_as": "columns",
-            "output_stage": OUT,
-            "compute_pool": "GPU_POOL",
-            "gpu_requests": "2",
-            "engine": "vllm",
-        },
-        "1.28.0",
-    ),
-    (
-        "run_batch_chat",
-        "text only, content as string",
-        {
-            "model": "ML.PUBLIC.LLAMA",
-            "prompt": "Write a haiku about snow.\nOnly the haiku.",
-            "content_format": "string",
-            "system": "You are a poet.",
-            "output_stage": OUT,
-            "compute_pool": "GPU_POOL",
-        },
-        "1.28.0",
-    ),
-    (
-        "run_batch_chat",
-        "messages table",
-        {
-            "model": "ML.PUBLIC.LLAMA",
-            "messages_table": "ML.PUBLIC.CONVERSATIONS",
-            "limit": 100,
-            "generation": {"temperature": 0.7, "top_p": 0.9, "n": 1},
-            "output_stage": OUT,
-            "compute_pool": "GPU_POOL",
-            "num_workers": 1,
-        },
-        "1.28.0",
-    ),
+    *CHAT_CASES,
     (
         "warehouse_run_snowpark",
         "preview",
@@ -312,7 +256,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
             "dynamic_table": "ML.PUBLIC.CHURN_SCORES",
             "input_table": "ML.PUBLIC.CUSTOMERS",
             "columns": ["AGE", "PLAN"],
-            "warehouse": "ML_WH",
+            "refresh_warehouse": "ML_WH",
         },
         "1.28.0",
     ),
@@ -370,9 +314,20 @@ def _key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
+REQUIRED_ONLY_CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    (info.name, name, params, since or TARGET_RELEASES[0])
+    for info in list_templates()
+    for name, params, since in required_only(info)
+]
+
+
 def cases_for(version: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The cases valid for a release (features a case needs may be newer than the release)."""
-    return [(t, name, params) for t, name, params, since in CASES if _key(version) >= _key(since)]
+    return [
+        (t, name, params)
+        for t, name, params, since in [*CASES, *REQUIRED_ONLY_CASES]
+        if _key(version) >= _key(since)
+    ]
 
 
 def case_id(template: str, name: str, version: str) -> str:

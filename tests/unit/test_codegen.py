@@ -306,19 +306,6 @@ def test_import_block_is_sorted_and_wrapped_as_isort_wants() -> None:
 # -- rendering itself ------------------------------------------------------------------------------
 
 
-def test_a_value_the_template_needs_but_lacks_fails_with_its_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "manifest.yaml").write_text(
-        "parameters:\n  pool: {type: plain_identifier, description: a pool}\n"
-        "templates:\n  broken: {file: broken.sql.j2, language: sql, summary: s, required: [pool]}\n"
-    )
-    (tmp_path / "broken.sql.j2").write_text("ALTER COMPUTE POOL {{ p.pool|sql }} SET X = {{ p.nodes }};\n")
-    monkeypatch.setattr(codegen, "_templates_dir", lambda: tmp_path)
-    problem = _problem(lambda: render("broken", {"pool": "P"}, "2.6.0"))
-    assert "nodes" in problem.problem
-
-
 def test_sql_templates_do_not_depend_on_the_release() -> None:
     params = {"pool": "gpu_pool", "instance_family": "GPU_NV_S"}
     assert (

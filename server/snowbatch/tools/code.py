@@ -34,7 +34,7 @@ def register(server: MCPServer, app: App) -> None:
     def list_templates(template: str | None = None) -> TemplateCatalog:
         """Code templates snowbatch renders (Python, SQL, dbt) for each step of batch inference.
         Without `template`: every template with its parameter names. With a name: that template's
-        parameters in full (type, required, description, default, choices)."""
+        parameters in full (type, required, description, default, choices, since)."""
         infos = codegen.list_templates()
         if template is not None:
             found = [i for i in infos if i.name == template]
