@@ -53,7 +53,7 @@ class Outcome(_Strict):
     rows: int | None = None
     columns: list[str] | None = Field(None, description="exact result columns, in order")
     parts: int | None = Field(None, description="Parquet parts written (max_batch_rows honoured)")
-    output_state: Literal["complete", "partial", "empty"] | None = None
+    output_state: Literal["complete", "partial", "foreign", "empty"] | None = None
     table: str | None = Field(None, description="table the results must end up in")
     ground_truth: GroundTruth | None = None
     errors_seen: list[ErrorSeen] = Field(default_factory=list)

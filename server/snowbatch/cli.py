@@ -131,13 +131,16 @@ def local_load_table(
     data_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet file")],
     table: Annotated[str, typer.Option(help="DB.SCHEMA.TABLE")],
     mode: Annotated[str, typer.Option(help="error, overwrite or append")] = "error",
+    keep_case: Annotated[
+        bool, typer.Option(help="keep each header's exact case (default: plain headers are upper-cased)")
+    ] = False,
     home: HomeOpt = None,
 ) -> None:
     """Load a CSV or Parquet file into a table of the local account."""
     from snowbatch.backends.local.admin import load_table_file
 
     try:
-        rows = load_table_file(_local(home), data_file, table=table, mode=mode)
+        rows = load_table_file(_local(home), data_file, table=table, mode=mode, keep_case=keep_case)
     except SnowbatchError as exc:
         _fail(exc)
     console.print(f"Loaded {rows:,} rows into {table}.")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from snowbatch.backends.base import Backend
 from snowbatch.core.errors import SnowbatchError
-from snowbatch.core.names import Identifier, ObjectName, StageLocation
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import PlanFacts, run_preflight
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.core.signatures import find_function
+from snowbatch.core.stage_use import unusable_reason, usable_for_output
 
 MAX_FILES = 100_000
 MAX_OCCUPANTS = 200  # files listed from a non-empty output base: enough to name what is there
@@ -58,6 +59,8 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
         )
     except SnowbatchError as exc:
         facts.stage_error = str(exc)
+    if facts.stage is None or unusable_reason(facts.stage):
+        facts.usable_stages = _usable_stages(backend, output)
     pools = {p.name: p for p in backend.list_compute_pools()}
     wanted = Identifier.parse(request.compute_pool, allow_quoted=False).name
     facts.pool = pools.get(wanted)
@@ -67,6 +70,17 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
             f" (visible: {', '.join(pools) or 'none'})."
         )
     return facts
+
+
+def _usable_stages(backend: Backend, output: StageLocation) -> list[str]:
+    """SSE stages beside the one named, so the fix names what exists before suggesting create_stage."""
+    name = output.stage
+    if name.database is None or name.schema is None:
+        return []
+    try:
+        return usable_for_output(backend.list_stages(SchemaName(name.database, name.schema)))
+    except SnowbatchError:
+        return []  # no USAGE on the schema, or it does not exist: the check's message says so
 
 
 def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str | None) -> Plan:

@@ -147,8 +147,9 @@ async def test_functions_are_classified_and_the_flow_named(media: Deployment) ->
             (fn,) = fns["functions"]
             kinds[model] = (fn["input_kind"], fn["inputs"], bool(fn["params"]))
             assert "batch job" in fns["approach"]
-    assert kinds[sm.FILE_INSPECTOR] == ("files", ["file: BYTES"], False)
-    assert kinds[sm.BASE64_INSPECTOR] == ("files", ["file_b64: STRING"], False)
+    # inputs are shown as their names read back: the signature's lower-case names quoted
+    assert kinds[sm.FILE_INSPECTOR] == ("files", ['"file": BYTES'], False)
+    assert kinds[sm.BASE64_INSPECTOR] == ("files", ['"file_b64": STRING'], False)
     assert kinds[sm.IMAGE_CHAT_DEMO][0] == "chat" and kinds[sm.IMAGE_CHAT_DEMO][2]  # params, not columns
 
 

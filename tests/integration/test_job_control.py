@@ -258,7 +258,11 @@ async def test_inspect_output_counts_files_bytes_and_rows_of_a_complete_job(fini
         inspected = await call(client, "inspect_output", {"job_id": finished.job.job_id})
     out = output_dir(finished.backend, finished.job)
     names = sorted(f["path"].rsplit("/", 1)[-1] for f in inspected["files"])
-    assert names == ["_SUCCESS", "data_000000.parquet", "data_000001.parquet", "data_000002.parquet"]
+    assert names == [
+        "data_000000.parquet",
+        "data_000001.parquet",
+        "data_000002.parquet",
+    ]  # _SUCCESS: the flag
     assert inspected["state"] == "complete" and inspected["success_marker"]
     assert inspected["rows"] == 10
     assert inspected["total_bytes"] == sum(p.stat().st_size for p in out.iterdir())

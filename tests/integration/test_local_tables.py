@@ -68,3 +68,35 @@ def test_a_database_that_stays_locked_gives_a_clear_error(local_home: Path) -> N
         holder.kill()
         holder.wait(10)
     assert "busy" in caught.value.problem and "SNOWBATCH_HOME" in caught.value.next_step
+
+
+def test_load_table_resolves_headers_as_sql_would_or_keeps_their_case_when_asked(
+    local_home: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from snowbatch.cli import app
+
+    data = tmp_path / "odd.csv"
+    data.write_text('tenure months,Mixed,plain,"""Quoted"""\n1,2,3,4\n', encoding="utf-8")
+    backend = LocalBackend(local_home)
+
+    def loaded(table: str, *flags: str) -> list[str]:
+        args = ["local", "load-table", str(data), "--table", table, "--home", str(local_home), *flags]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return [c.name for c in backend.tables.describe(ObjectName.parse(table), count_rows=False).columns]
+
+    assert loaded("ML.PUBLIC.ODD_SQL") == ["tenure months", "MIXED", "PLAIN", "Quoted"]
+    assert loaded("ML.PUBLIC.ODD_KEPT", "--keep-case") == ["tenure months", "Mixed", "plain", '"Quoted"']
+    clash = tmp_path / "clash.csv"
+    clash.write_text("a,A\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["local", "load-table", str(clash), "--table", "ML.PUBLIC.C", "--home", str(local_home)]
+    )
+    assert (
+        result.exit_code != 0
+        and "several columns named A" in result.output
+        and "--keep-case" in result.output
+    )
+    assert not backend.tables.exists(ObjectName.parse("ML.PUBLIC.C"))

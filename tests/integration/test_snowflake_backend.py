@@ -63,11 +63,15 @@ def test_environment_is_one_statement(backend):
 def test_list_models_is_one_show_with_quoted_schema(backend):
     page = backend.list_models(SCHEMA, like=None, limit=1, cursor=None)
     assert (
-        [m.name for m in page.items] == ["CHURN_CLASSIFIER"] and page.next_cursor == "1" and page.total == 2
+        [m.name for m in page.items] == ["ML.PUBLIC.CHURN_CLASSIFIER"]
+        and page.next_cursor == "1"
+        and page.total == 2
     )
     assert sql(backend) == ['SHOW MODELS IN SCHEMA "ML"."PUBLIC"']
     page = backend.list_models(SCHEMA, like="price%", limit=10, cursor=None)
-    assert [(m.name, m.versions, m.default_version) for m in page.items] == [("PRICE_REGRESSOR", 2, "V2")]
+    assert [(m.name, m.versions, m.default_version) for m in page.items] == [
+        ("ML.PUBLIC.PRICE_REGRESSOR", 2, "V2")
+    ]
     assert sql(backend) == ['SHOW MODELS LIKE \'price%\' IN SCHEMA "ML"."PUBLIC"']
 
 
@@ -300,7 +304,7 @@ def test_partial_output_without_success_marker(backend):
     finish(backend.fake_account, "ML.PUBLIC.JOB_1")
     (backend.fake_account.stages[("ML", "PUBLIC", "BATCH_OUT")].folder / "runs/JOB_1/_SUCCESS").unlink()
     info = backend.inspect_output(out)
-    assert info.state == "partial" and "incomplete" in (info.advice or "")
+    assert info.state == "partial" and "do not use these rows as a full result" in (info.advice or "")
 
 
 def test_list_stage_files_reports_full_stage_paths(backend):

@@ -192,14 +192,13 @@ async def test_names_snowflake_lists_resolved_round_trip_and_old_and_2_0_version
     async with Client(fake.server()) as client:
         models = await call(client, "list_models", {"database": "ML", "schema": EDGE})
         (name,) = [m["name"] for m in models["items"]]
-        assert name == f'"{EDGE_MODEL}"'  # SHOW gives the resolved text; the tool gives it back quoted
-        versions = await call(client, "list_model_versions", {"model": f"ML.{EDGE}.{name}"})
+        # SHOW gives the resolved text; the tool gives it back qualified and quoted, to pass back as is
+        assert name == f'ML.{EDGE}."{EDGE_MODEL}"'
+        versions = await call(client, "list_model_versions", {"model": name})
         listed = {v["version"]: v for v in versions["versions"]}
         assert set(listed) == {'"v1"', "V2SPEC"}
         for version in listed:
-            fns = await call(
-                client, "show_model_functions", {"model": f"ML.{EDGE}.{name}", "version": version}
-            )
+            fns = await call(client, "show_model_functions", {"model": name, "version": version})
             assert [f["name"] for f in fns["functions"]] == ["PREDICT"]
             # v1 was logged before runnable_in existed (NULL): no restriction, as snowflake-ml reads it
             assert fns["warehouse_runnable"] is True, version

@@ -62,3 +62,27 @@ def test_a_finished_warehouse_job_points_to_its_table_not_to_stage_output() -> N
     )
     assert "left unchanged" in next_step_for(cancelled)
     assert "inspect_output" in next_step_for(batch)
+
+
+def test_someone_elses_files_are_told_apart_from_empty() -> None:
+    notes = OutputFile(path=f"{LOC}notes.csv", size=10)
+    info = assess_output(LOC, [notes, OutputFile(path=f"{LOC}old/readme.txt", size=3)])
+    assert info.state == "foreign" and not info.success_marker
+    assert "2 file(s) here are not batch results (notes.csv, old/readme.txt)" in (info.advice or "")
+    assert advise_for_job(info, job("DONE")).advice == info.advice  # never called this job's partial output
+    assert assess_output(LOC, []).state == "empty"
+
+
+def test_the_staged_input_and_a_nested_marker_do_not_count() -> None:
+    staged = OutputFile(path=f"{LOC}_snowflake_temporary/abc/input.parquet", size=50, rows=3)
+    nested = OutputFile(path=f"{LOC}other_job/_SUCCESS", size=0)
+    info = assess_output(LOC, [staged, nested])
+    assert info.state == "foreign" and not info.success_marker and info.rows is None
+    assert [f.path for f in info.files] == [nested.path]
+    assert assess_output(LOC, [staged]).state == "empty"
+
+
+def test_the_listing_is_bounded_but_the_totals_count_every_file() -> None:
+    parts = [OutputFile(path=f"{LOC}data_{i:06d}.parquet", size=10, rows=1) for i in range(120)]
+    info = assess_output(LOC, [*parts, SUCCESS])
+    assert len(info.files) == 50 and info.total_bytes == 1200 and info.rows == 120

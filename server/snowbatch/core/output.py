@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from snowbatch.core.records import JobInfo, OutputFile, OutputInfo
+from snowbatch.core.records import JobInfo, OutputFile, OutputInfo, OutputState
 
 SUCCESS = "_SUCCESS"
 # 2.x stages a DataFrame input under <output base>/_snowflake_temporary/<uuid>/ and the server leaves that
 # folder out of its save-mode check (snowflake-ml 2.6 `_client/ops/service_ops.py`; ledger F19).
 RESERVED_INPUT = "_snowflake_temporary"
+MAX_LISTED = 50  # files shown by inspect_output; the totals count them all
 
 
 def occupants(relative_paths: list[str]) -> list[str]:
@@ -21,14 +22,34 @@ def occupants(relative_paths: list[str]) -> list[str]:
     return sorted(first - {RESERVED_INPUT})
 
 
+def _inner(location: str, path: str) -> str:
+    """A listed file's path below the inspected location."""
+    return path[len(location) :] if path.startswith(location) else path.rsplit("/", 1)[-1]
+
+
+def result_parts(location: str, files: list[OutputFile]) -> list[OutputFile]:
+    """The Parquet result parts among the files listed below a location (the staged input left out)."""
+    return [
+        f
+        for f in files
+        if f.path.endswith(".parquet") and RESERVED_INPUT not in _inner(location, f.path).split("/")
+    ]
+
+
 def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
-    marker = any(f.path.rstrip("/").rsplit("/", 1)[-1] == SUCCESS for f in files)
-    data = [f for f in files if f.path.endswith(".parquet")]
+    """What a location holds, judged one way for every backend: complete only with `_SUCCESS` at its
+    top; Parquet parts without it are partial; other files and no parts are someone else's, not a job's
+    output (told apart from empty so nobody mistakes a wrong path for a job that wrote nothing)."""
+    kept = [f for f in files if RESERVED_INPUT not in _inner(location, f.path).split("/")]
+    marker = any(_inner(location, f.path) == SUCCESS for f in kept)
+    listed = [f for f in kept if _inner(location, f.path) != SUCCESS]
+    data = result_parts(location, listed)
     rows = (
         sum(f.rows for f in data if f.rows is not None)
         if data and all(f.rows is not None for f in data)
         else None
     )
+    state: OutputState
     if marker:
         state, advice = "complete", None
     elif data:
@@ -37,13 +58,21 @@ def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
             "Results without _SUCCESS are partial: the job is still running, failed or was cancelled. "
             "Check get_job_status; do not use these rows as a full result."
         )
+    elif listed:
+        state = "foreign"
+        shown = ", ".join(_inner(location, f.path) for f in listed[:3])
+        advice = (
+            f"{len(listed)} file(s) here are not batch results ({shown}) and there is no _SUCCESS: "
+            "someone else's files, not a job's output. Check the job's output_location (get_job_status); "
+            "results belong in a folder of their own."
+        )
     else:
         state = "empty"
         advice = "Nothing has been written here yet. Check the job's status and its output_location."
     return OutputInfo(
         location=location,
-        files=files[:50],
-        total_bytes=sum(f.size for f in files),
+        files=listed[:MAX_LISTED],
+        total_bytes=sum(f.size for f in listed),
         rows=rows,
         success_marker=marker,
         state=state,
@@ -56,6 +85,8 @@ def advise_for_job(info: OutputInfo, job: JobInfo) -> OutputInfo:
     if info.state == "complete":
         return info
     rows = f"{info.rows:,}" if info.rows is not None else "some"
+    if info.state == "foreign":
+        return info  # not this job's files: the advice already says so
     what = "no result files" if info.state == "empty" else f"{rows} rows"
     if job.status in ("PENDING", "RUNNING", "CANCELLING"):
         advice = (

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from snowbatch.core.input_columns import resolve_rows, select_columns, shown_column
 from snowbatch.core.pools import wants_gpu
 from snowbatch.core.records import (
     ColumnInfo,
@@ -29,6 +30,7 @@ from snowbatch.core.signatures import (
     is_file_input,
     sql_type_fits,
 )
+from snowbatch.core.stage_use import stage_fix
 
 CheckStatus = Literal["pass", "warn", "fail"]
 
@@ -52,6 +54,9 @@ class PlanFacts(BaseModel):
     input_stage: StageInfo | None = Field(None, description="the stage the input files are on")
     stage: StageInfo | None = None
     stage_error: str | None = None
+    usable_stages: list[str] = Field(
+        default_factory=list, description="SSE stages in the output's schema, when its stage is unusable"
+    )
     output_occupants: list[str] = Field(
         default_factory=list, description="what already lies in the output base (folders, files)"
     )
@@ -70,12 +75,34 @@ class Preflight(BaseModel):
 def _input_columns(request: BatchJobRequest, facts: PlanFacts) -> list[ColumnInfo]:
     inp = request.input
     if inp.kind == "rows":
-        return [ColumnInfo(name=k, sql_type=_python_sql_type(v)) for k, v in inp.rows[0].items()]
+        rows, _ = resolve_rows(inp.rows)
+        return [ColumnInfo(name=k, sql_type=_python_sql_type(v)) for k, v in rows[0].items()]
     if inp.kind == "files":
         return [ColumnInfo(name=file_column(request, facts.function), sql_type="VARCHAR")]
     if inp.kind == "chat" and inp.table is None:
         return [ColumnInfo(name="MESSAGES", sql_type="VARCHAR")]
-    return facts.relation.columns if facts.relation else []
+    if facts.relation is None:
+        return []
+    return select_columns(facts.relation.columns, (inp.columns or []) if inp.kind == "table" else [])[0]
+
+
+def _check_named_columns(request: BatchJobRequest, facts: PlanFacts) -> list[Check]:
+    """Inline row keys and picked table columns that cannot be resolved to one set of columns."""
+    inp = request.input
+    problem = None
+    if inp.kind == "rows":
+        problem = resolve_rows(inp.rows)[1]
+    elif inp.kind == "table" and inp.columns and facts.relation is not None:
+        problem = select_columns(facts.relation.columns, inp.columns)[1]
+    if problem is None:
+        return []
+    fix = (
+        "Give every row the same keys, one per column (a plain key is upper-cased as SQL would; "
+        'quote it, e.g. "Mixed", to keep its case).'
+        if inp.kind == "rows"
+        else "Pick columns from describe_input's list, written as it shows them, or leave columns out."
+    )
+    return [Check(name="input_columns", status="fail", message=problem + ".", fix=fix)]
 
 
 def _python_sql_type(value: Any) -> str:
@@ -354,7 +381,7 @@ def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="output_stage",
                 status="fail",
                 message=facts.stage_error or f"The output stage of {request.output_stage} does not exist.",
-                fix="Create one with create_stage (always SNOWFLAKE_SSE), or pick one from list_stages.",
+                fix=stage_fix(facts.usable_stages, "Create one with create_stage (always SNOWFLAKE_SSE)."),
             )
         ]
     stage = facts.stage
@@ -365,7 +392,10 @@ def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="output_stage",
                 status="fail",
                 message=f"{stage.name} is an external stage.",
-                fix="Batch output must go to an internal stage: create_stage makes an SSE one.",
+                fix=stage_fix(
+                    facts.usable_stages,
+                    "Batch output must go to an internal stage: create_stage makes an SSE one.",
+                ),
             )
         )
     elif stage.encryption == "SNOWFLAKE_FULL":
@@ -374,8 +404,11 @@ def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="output_stage",
                 status="fail",
                 message=f"{stage.name} uses client-side encryption (SNOWFLAKE_FULL).",
-                fix="Batch jobs need SNOWFLAKE_SSE, and a stage's encryption cannot be changed: "
-                "create a new stage with create_stage and use it.",
+                fix=stage_fix(
+                    facts.usable_stages,
+                    "Batch jobs need SNOWFLAKE_SSE, and a stage's encryption cannot be changed: "
+                    "create a new stage with create_stage and use it.",
+                ),
             )
         )
     elif stage.encryption == "UNKNOWN":
@@ -384,7 +417,9 @@ def _check_stage(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="output_stage",
                 status="warn",
                 message=f"The encryption of {stage.name} could not be determined.",
-                fix="If in doubt, create a fresh SSE stage with create_stage.",
+                fix=stage_fix(
+                    facts.usable_stages, "If in doubt, create a fresh SSE stage with create_stage."
+                ),
             )
         )
     else:
@@ -501,11 +536,12 @@ def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> Re
         return ResolvedInput(
             kind="table",
             table=facts.relation.source if facts.relation else inp.table,
-            columns=inp.columns or [],
+            columns=[c.name for c in _input_columns(request, facts)] if inp.columns else [],
             row_count=facts.relation.row_count if facts.relation else None,
         )
     if inp.kind == "rows":
-        return ResolvedInput(kind="rows", rows=inp.rows, columns=list(inp.rows[0]), row_count=len(inp.rows))
+        rows, _ = resolve_rows(inp.rows)
+        return ResolvedInput(kind="rows", rows=rows, columns=list(rows[0]), row_count=len(rows))
     paths = [f.path for f in facts.files.files] if facts.files else []
     origin = (
         {"stage_location": facts.files.location, "pattern": inp.pattern, "limit": inp.limit}
@@ -585,6 +621,7 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
                 fix="Use a table, rows or files input for this function.",
             )
         )
+    checks += _check_named_columns(request, facts)
     checks += check_columns(function, _input_columns(request, facts), {c.upper() for c in handling})
     rows = facts.relation.row_count if facts.relation else None
     if rows == 0:
@@ -630,7 +667,7 @@ def _describe_input(spec: BatchJobSpec) -> str:
     inp = spec.input
     rows = f"{inp.row_count:,} rows" if inp.row_count is not None else "row count not computed"
     if inp.kind == "table":
-        cols = f", columns {', '.join(inp.columns)}" if inp.columns else ""
+        cols = f", columns {', '.join(shown_column(c) for c in inp.columns)}" if inp.columns else ""
         return f"table {inp.table} ({rows}{cols})"
     if inp.kind == "rows":
         return f"{rows} given inline"

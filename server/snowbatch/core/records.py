@@ -210,13 +210,16 @@ class OutputFile(BaseModel):
     rows: int | None = None
 
 
+OutputState = Literal["complete", "partial", "foreign", "empty"]
+
+
 class OutputInfo(BaseModel):
     location: str
     files: list[OutputFile]
     total_bytes: int
     rows: int | None = Field(None, description="from Parquet metadata where readable")
     success_marker: bool
-    state: Literal["complete", "partial", "empty"]
+    state: OutputState
     advice: str | None = None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 if TYPE_CHECKING:
     from snowbatch.core.names import ObjectName
@@ -20,7 +20,7 @@ FileEncoding = Literal["RAW_BYTES", "BASE64", "BASE64_DATA_URL"]
 
 class TableInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["table"] = "table"
+    kind: Literal["table"]
     table: str = Field(description="DB.SCHEMA.TABLE (or a view)")
     columns: list[str] | None = Field(None, description="columns to pass; default: all")
 
@@ -29,7 +29,7 @@ class RowsInput(BaseModel):
     """A few rows given inline (for a quick try); they become a temporary table at submit."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["rows"] = "rows"
+    kind: Literal["rows"]
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
 
 
@@ -37,7 +37,7 @@ class FilesInput(BaseModel):
     """Files on a stage: one row per file, the full stage path in `column` (non-template flow)."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["files"] = "files"
+    kind: Literal["files"]
     stage_location: str = Field(description="@DB.SCHEMA.STAGE/dir/")
     pattern: str | None = Field(None, description="regular expression on the path, as LIST PATTERN")
     column: str = Field("FILE_PATH", description="input column that receives the file")
@@ -49,7 +49,7 @@ class ChatInput(BaseModel):
     """OpenAI-format chat input (template flow): a prompt plus files, or a table of messages."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["chat"] = "chat"
+    kind: Literal["chat"]
     prompt: str | None = Field(None, description="user text for each message list")
     system: str | None = None
     stage_location: str | None = Field(None, description="files to attach, one message list per file")
@@ -59,7 +59,27 @@ class ChatInput(BaseModel):
     limit: int | None = Field(None, ge=1)
 
 
-InputSource = Annotated[TableInput | RowsInput | FilesInput | ChatInput, Field(discriminator="kind")]
+INPUT_KINDS = ("table", "rows", "files", "chat")
+
+
+def _input_kind(value: Any) -> str | None:
+    return value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+
+
+# A callable discriminator picks the input model by `kind` as a string one would, but leaves no
+# `discriminator` keyword in the JSON Schema: tools/list stays plain oneOf, which every client's
+# validator reads (OpenAPI's keyword is not JSON Schema). `kind` has no default, so it is required.
+InputSource = Annotated[
+    Annotated[TableInput, Tag("table")]
+    | Annotated[RowsInput, Tag("rows")]
+    | Annotated[FilesInput, Tag("files")]
+    | Annotated[ChatInput, Tag("chat")],
+    Discriminator(
+        _input_kind,
+        custom_error_type="input_kind",
+        custom_error_message="input.kind must be one of table, rows, files, chat",
+    ),
+]
 
 
 class Scaling(BaseModel):

@@ -68,8 +68,11 @@ class FeatureInfo(BaseModel):
         return self.dtype == "GROUP"
 
     def describe(self) -> str:
+        """`NAME: TYPE`, the name as it would be typed back (quoted when case or characters need it)."""
+        from snowbatch.core.input_columns import shown_column
+
         shape = f"{self.shape}" if self.shape else ""
-        return f"{self.name}: {self.dtype}{shape}"
+        return f"{shown_column(self.name)}: {self.dtype}{shape}"
 
 
 class ParamInfo(BaseModel):

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from snowbatch.app import App
 from snowbatch.core.errors import InvalidRequest
+from snowbatch.core.input_columns import shown_column
 from snowbatch.core.names import Identifier
 from snowbatch.core.preflight import Check, check_columns, default_encoding
 from snowbatch.core.records import ColumnInfo, FileListing
@@ -56,7 +57,7 @@ def register(server: MCPServer, app: App) -> None:
             fit = check_columns(fn, rel.columns, set()) if fn else []
             return InputDescription(
                 source=rel.source,
-                columns=rel.columns,
+                columns=[c.model_copy(update={"name": shown_column(c.name)}) for c in rel.columns],
                 row_count=rel.row_count,
                 function=fn.name if fn else None,
                 fit=fit,

@@ -44,7 +44,8 @@ def register(server: MCPServer, app: App) -> None:
     @tool_errors
     def inspect_output(job_id: str | None = None, location: str | None = None) -> OutputInfo:
         """Files, bytes and rows (from Parquet metadata) of a job's output, and whether _SUCCESS is there:
-        state complete, partial (files but no _SUCCESS: never treat as a full result) or empty. With
+        state complete, partial (parts but no _SUCCESS: never a full result), foreign (other files, not a
+        job's output) or empty. With
         job_id, the advice for partial output says why it is partial and what to do."""
         info = app.backend.inspect_output(location_of(job_id, location))
         if job_id is not None:

@@ -12,6 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
 from snowbatch.core.errors import SnowbatchError
+from snowbatch.core.requests import INPUT_KINDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +62,10 @@ def argument_problems(exc: Any) -> str:
     path, e.g. input.rows) and what it must be. No input values are repeated."""
     said = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int)) or "arguments"
+        parts = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
+        if parts[:1] == ["input"] and parts[1:2] and parts[1] in INPUT_KINDS:
+            del parts[1]  # the union's tag, not a field the person wrote
+        loc = ".".join(parts) or "arguments"
         ctx = err.get("ctx") or {}
         kind = str(err.get("type", ""))
         if kind == "missing":
@@ -75,8 +79,8 @@ def argument_problems(exc: Any) -> str:
             said.append(f"{loc} must be {words.get(kind, 'above')} {next(iter(ctx.values()), '?')}")
         elif kind in ("literal_error", "enum"):
             said.append(f"{loc} must be one of {ctx.get('expected', 'the listed values')}")
-        elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            said.append(f"{loc}.kind must be one of {ctx.get('expected_tags', 'table, rows, files, chat')}")
+        elif kind in ("union_tag_invalid", "union_tag_not_found", "input_kind"):
+            said.append(f"{loc}.kind must be given, as one of {', '.join(INPUT_KINDS)}")
         elif kind == "extra_forbidden":
             said.append(f"{loc} is not an argument here")
         elif kind.endswith("_type") or kind.endswith("_parsing"):

@@ -7,6 +7,7 @@ from snowbatch.app import App
 from snowbatch.core.errors import Conflict
 from snowbatch.core.names import SchemaName
 from snowbatch.core.records import StageInfo
+from snowbatch.core.stage_use import unusable_reason
 from snowbatch.tools._common import (
     CREATES_IDEMPOTENT,
     READ_ONLY,
@@ -27,18 +28,6 @@ class StageList(BaseModel):
     note: str
 
     model_config = {"populate_by_name": True}
-
-
-def unusable_reason(stage: StageInfo) -> str | None:
-    if stage.kind == "EXTERNAL":
-        return "external stage: batch output must go to an internal stage"
-    if stage.encryption == "SNOWFLAKE_FULL":
-        return (
-            "client-side encryption (SNOWFLAKE_FULL) cannot be changed: create an SSE stage with create_stage"
-        )
-    if stage.encryption == "UNKNOWN":
-        return "encryption could not be determined: prefer a stage created with create_stage"
-    return None
 
 
 def register(server: MCPServer, app: App) -> None:

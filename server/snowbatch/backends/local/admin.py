@@ -8,6 +8,7 @@ from typing import Any
 
 from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.core.errors import InvalidRequest, NotFound
+from snowbatch.core.input_columns import exact_column
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 
 
@@ -61,13 +62,23 @@ def log_model_file(
     return LoggedModel(str(target), detail.version, [f.name for f in detail.functions])
 
 
-def load_table_file(backend: LocalBackend, data_file: Path, *, table: str, mode: str) -> int:
+def load_table_file(
+    backend: LocalBackend, data_file: Path, *, table: str, mode: str, keep_case: bool = False
+) -> int:
+    """Load a file into a table. Column names follow SQL's rule (a plain header is upper-cased, a quoted
+    or spaced one is kept), or, with keep_case, are exactly the file's (as Snowflake's
+    CREATE TABLE … USING TEMPLATE and write_pandas with quoted identifiers keep them)."""
     if mode not in ("error", "overwrite", "append"):
         raise InvalidRequest(f"Unknown mode {mode!r}.", "Use error, overwrite or append.")
     frame = read_frame(data_file)
-    frame.columns = [
-        str(Identifier.parse(str(c)).name) if str(c).isidentifier() else str(c) for c in frame.columns
-    ]
+    columns = [str(c) if keep_case else exact_column(str(c)) for c in frame.columns]
+    clash = sorted({c for c in columns if columns.count(c) > 1})
+    if clash:
+        raise InvalidRequest(
+            f"{data_file.name} has several columns named {', '.join(clash)} once names are resolved.",
+            "Rename them in the file, or load with --keep-case to keep each header's exact case.",
+        )
+    frame.columns = columns
     return backend.tables.write(_qualified(backend, table, "table"), frame, mode=mode)  # type: ignore[arg-type]
 
 

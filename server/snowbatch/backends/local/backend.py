@@ -56,6 +56,7 @@ class LocalBackend:
         self.registry = LocalRegistry(self.account)
         self.pools = LocalPools(self.account)
         self.jobs = LocalJobs(self.account, self.tables, self.stages, self.registry, self.pools)
+        self.pools.busy = self.jobs.busy_pools
         self.output = LocalOutput(self.account, self.stages, self.tables)
         self.warehouse = LocalWarehouse(self.account, self.tables, self.registry, self.default_schema())
 

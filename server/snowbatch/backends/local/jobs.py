@@ -221,7 +221,8 @@ class LocalJobs:
     def submit(self, spec: BatchJobSpec) -> JobInfo:
         model = ObjectName.parse(spec.model)
         version_path = self.registry.version_path(model, Identifier.parse(spec.version))
-        pool = self.pools.acquire_for_job(Identifier.parse(spec.compute_pool, allow_quoted=False))
+        pool_name = Identifier.parse(spec.compute_pool, allow_quoted=False)
+        pool = self.pools.check_can_take_job(pool_name)
         named = spec.job
         job_id = str(named)
         files = JobFiles(self.account.job_dir(named.name.name))
@@ -265,6 +266,7 @@ class LocalJobs:
             # state first: job.json is what makes the job visible, and then it always has a state
             files.update_state(status="PENDING", rows_total=rows, rows_done=0)
             files.write_job(job)
+            self.pools.start_job_on(pool_name)
             self._start_runner(files)
         except BaseException:
             shutil.rmtree(files.dir, ignore_errors=True)
@@ -363,6 +365,18 @@ class LocalJobs:
 
     def get(self, job_id: ObjectName) -> JobInfo:
         return self._info(self._files_for(job_id))
+
+    def busy_pools(self) -> set[str]:
+        """The pools an unfinished job runs on (their state shows ACTIVE until the jobs end)."""
+        root = self.account.jobs_dir
+        busy = set()
+        for d in root.iterdir() if root.is_dir() else []:
+            files = JobFiles(d)
+            if files.job_file.is_file() and files.state_file.is_file():
+                info = self._info(files)
+                if info.status in ACTIVE and info.compute_pool:
+                    busy.add(Identifier.parse(info.compute_pool, allow_quoted=False).name)
+        return busy
 
     def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
         """Every job in the account (batch and warehouse), newest first.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 from snowbatch.backends.local.account import LocalAccount, read_json, write_json_atomic
@@ -22,8 +23,18 @@ def machine_has_gpu() -> bool:
 
 
 class LocalPools:
-    def __init__(self, account: LocalAccount) -> None:
+    """Pools as Snowflake shows them: a pool running a job is ACTIVE and goes back to IDLE when its
+    jobs end (only IDLE, SUSPENDED and STOPPING are stored; ACTIVE is read from the jobs)."""
+
+    def __init__(self, account: LocalAccount, busy: Callable[[], set[str]] = set) -> None:
         self.account = account
+        self.busy = busy  # names of the pools some unfinished job runs on
+
+    def _info(self, name: str, row: dict[str, Any], busy: set[str]) -> PoolInfo:
+        state = row.get("state", "IDLE")
+        if state in ("IDLE", "ACTIVE"):
+            state = "ACTIVE" if name in busy else "IDLE"
+        return with_family_facts(PoolInfo(name=name, **{**row, "state": state}))
 
     def _load(self) -> dict[str, dict[str, Any]]:
         path = self.account.pools_file
@@ -33,7 +44,8 @@ class LocalPools:
         write_json_atomic(self.account.pools_file, pools)
 
     def list_pools(self) -> list[PoolInfo]:
-        return [with_family_facts(PoolInfo(name=name, **row)) for name, row in sorted(self._load().items())]
+        busy = self.busy()
+        return [self._info(name, row, busy) for name, row in sorted(self._load().items())]
 
     def get(self, name: Identifier) -> PoolInfo:
         pools = self._load()
@@ -43,7 +55,7 @@ class LocalPools:
                 f"{did_you_mean(name.name, list(pools))}",
                 "list_compute_pools shows the pools you can use; recommend_compute_pool picks one.",
             )
-        return with_family_facts(PoolInfo(name=name.name, **pools[name.name]))
+        return self._info(name.name, pools[name.name], self.busy())
 
     def create(
         self,
@@ -95,8 +107,8 @@ class LocalPools:
         pools[name.name]["state"] = state
         self._save(pools)
 
-    def acquire_for_job(self, name: Identifier) -> PoolInfo:
-        """Check a pool can take a job now (resuming it if AUTO_RESUME allows) and mark it ACTIVE."""
+    def check_can_take_job(self, name: Identifier) -> PoolInfo:
+        """Whether a job can start on the pool now (changes nothing: a refused submit leaves it as it was)."""
         pool = self.get(name)
         if pool.state == "SUSPENDED" and not pool.auto_resume:
             raise NotReady(
@@ -105,8 +117,12 @@ class LocalPools:
             )
         if pool.state == "STOPPING":
             raise NotReady(f"Compute pool {name} is STOPPING.", "Wait until it is SUSPENDED, then resume it.")
-        self._set_state(name, "ACTIVE")
-        return self.get(name)
+        return pool
+
+    def start_job_on(self, name: Identifier) -> None:
+        """A job is starting: a suspended pool with AUTO_RESUME resumes, as Snowflake's would."""
+        if self.get(name).state == "SUSPENDED":
+            self._set_state(name, "IDLE")
 
     def local_workers(self, pool: PoolInfo) -> int:
         return max(1, min(pool.vcpu or 1, os.cpu_count() or 1))

@@ -78,6 +78,10 @@ class LocalRegistry:
         folder = self.account.model_dir(model)
         return sorted(decode_name(p.parent.name).name for p in folder.glob(f"*/{VERSION_META}"))
 
+    def _created_on(self, model: ObjectName, name: str) -> str:
+        vmeta = read_json(self.account.version_dir(model, Identifier(name)) / VERSION_META)
+        return str(vmeta.get("created_on") or "")
+
     def list_versions(self, model: ObjectName) -> list[VersionInfo]:
         meta = self._model_meta(model)
         default = meta.get("default_version")
@@ -117,7 +121,9 @@ class LocalRegistry:
             if version.name in [a.upper() for a in vmeta.get("aliases", [])]:
                 return Identifier(name)
         if version.name.upper() in ("FIRST", "LAST") and names:
-            return Identifier(names[0] if version.name.upper() == "FIRST" else names[-1])
+            # Snowflake's system aliases: the oldest and the newest version by creation, not by name
+            by_age = sorted(names, key=lambda n: (self._created_on(model, n), n))
+            return Identifier(by_age[0] if version.name.upper() == "FIRST" else by_age[-1])
         raise NotFound(
             f"Model {model} has no version {version}.{did_you_mean(version.name, names)}",
             f"Use one of: {', '.join(names)} (list_model_versions shows them).",
@@ -151,9 +157,14 @@ class LocalRegistry:
         signatures: Any = None,
         comment: str | None = None,
         options: dict[str, Any] | None = None,
-        set_default: bool = True,
+        set_default: bool = False,
     ) -> VersionInfo:
-        """Save a model version with snowflake-ml's packager (written aside, then moved into place)."""
+        """Save a model version with snowflake-ml's packager (written aside, then moved into place).
+
+        As Registry.log_model: the first version of a model becomes its default (CREATE MODEL … WITH
+        VERSION); a later one is added without touching the default (ALTER MODEL … ADD VERSION, no SET
+        DEFAULT_VERSION sent; snowflake-ml 2.6 `model/_client/ops/model_ops.py` `create_from_stage`)
+        unless set_default asks for it, as `model.default = version` would."""
         from snowflake.ml.model._packager.model_packager import ModelPackager
 
         vdir = self.account.version_dir(model, version)
@@ -187,7 +198,7 @@ class LocalRegistry:
         if set_default or not meta.get("default_version"):
             meta["default_version"] = version.name
         write_json_atomic(meta_file, meta)
-        return next(v for v in self.list_versions(model) if v.version == version.name)
+        return next(v for v in self.list_versions(model) if v.version == str(version))
 
 
 def _runnable_in(spec: dict[str, Any]) -> list[str]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any
 
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import STAGE_GRANT, Stages, relative_path
 from snowbatch.core.errors import Conflict, NotFound
 from snowbatch.core.names import Identifier, ObjectName, StageLocation, sql_string
-from snowbatch.core.output import RESERVED_INPUT
+from snowbatch.core.output import assess_output, result_parts
 from snowbatch.core.records import OutputFile, OutputInfo, ResultPreview
 
 
@@ -24,44 +24,22 @@ class Output:
         self._s = sessions
         self._stages = stages
 
-    def _result_files(self, location: StageLocation) -> tuple[list[OutputFile], bool]:
+    def _listing(self, location: StageLocation) -> list[OutputFile]:
+        """Every file below the location (LIST), as the judge in core.output takes them."""
         loc = location.as_directory()
-        files, success = [], False
-        for row in self._stages.list_rows(loc):
-            rel = relative_path(str(row["name"]))
-            inner = rel[len(loc.path) :] if rel.startswith(loc.path) else rel
-            if inner.startswith(RESERVED_INPUT + "/") or f"/{RESERVED_INPUT}/" in inner:
-                continue
-            if inner == "_SUCCESS":
-                success = True
-                continue
-            files.append(OutputFile(path=f"@{loc.stage}/{rel}", size=int(row.get("size") or 0)))
-        return files, success
+        return [
+            OutputFile(path=f"@{loc.stage}/{relative_path(str(row['name']))}", size=int(row.get("size") or 0))
+            for row in self._stages.list_rows(loc)
+        ]
+
+    def _result_files(self, location: StageLocation) -> list[OutputFile]:
+        return result_parts(str(location.as_directory()), self._listing(location))
 
     def inspect_output(self, location: StageLocation) -> OutputInfo:
-        files, success = self._result_files(location)
-        state = "complete" if success else "partial" if files else "empty"
-        advice = {
-            "complete": None,
-            "partial": "No _SUCCESS marker: the job is still writing, failed or was cancelled. "
-            "Check get_job_status; "
-            "treat these files as incomplete.",
-            "empty": "Nothing here yet. Results go to <output_stage>/<job_name>/; "
-            "check the job's status and path.",
-        }[state]
-        return OutputInfo(
-            location=str(location.as_directory()),
-            files=files,
-            total_bytes=sum(f.size for f in files),
-            success_marker=success,
-            state=cast(Literal["complete", "partial", "empty"], state),
-            advice=advice,
-            rows=None,
-        )
+        return assess_output(str(location.as_directory()), self._listing(location))
 
     def preview_results(self, location: StageLocation, *, limit: int, max_cell_chars: int) -> ResultPreview:
-        files, _ = self._result_files(location)
-        parquet = [f for f in files if f.path.endswith(".parquet")]
+        parquet = self._result_files(location)
         if not parquet:
             raise NotFound(
                 f"No Parquet results under {location}.", "Call inspect_output to see what is there."
@@ -100,9 +78,7 @@ class Output:
     def save_results_to_table(self, location: StageLocation, table: ObjectName, *, mode: str) -> int:
         assert table.database and table.schema
         loc = location.as_directory()
-        files, _ = self._result_files(loc)
-        if not files:
-            raise NotFound(f"No results under {loc}.", "Call inspect_output to check the location.")
+        parquet = self._result_files(loc)
         file_format = ObjectName(Identifier("SNOWBATCH_PARQUET"), table.schema, table.database)
         create = {
             "error": "CREATE TABLE",
@@ -117,7 +93,6 @@ class Output:
         )
         # The schema comes from one Parquet part, named with FILES: INFER_SCHEMA over the whole folder would
         # also read the 0-byte _SUCCESS marker, which is no Parquet file.
-        parquet = [f for f in files if f.path.endswith(".parquet")]
         if not parquet:
             raise NotFound(f"No Parquet results under {loc}.", "Call inspect_output to check the location.")
         first = StageLocation.parse(parquet[0].path).path[len(loc.path) :]

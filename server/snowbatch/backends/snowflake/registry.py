@@ -65,7 +65,9 @@ class RegistryReader:
         page = rows[start : start + limit]
         items = [
             ModelSummary(
-                name=str(Identifier(str(r["name"]))),  # SHOW gives the resolved name: quote it when needed
+                # SHOW gives the resolved name; qualified and quoted where needed, it reads back to this model
+                # whatever the session's schema (local lists models the same way)
+                name=str(ObjectName(Identifier(str(r["name"])), schema.schema, schema.database)),
                 versions=len(_json(r.get("versions"), [])),
                 default_version=str(Identifier(str(r["default_version_name"])))
                 if r.get("default_version_name")

@@ -33,7 +33,7 @@ from snowbatch.core.errors import (
     did_you_mean,
 )
 from snowbatch.core.joblist import seconds_since
-from snowbatch.core.names import Identifier, ObjectName, StageLocation, column_identifier
+from snowbatch.core.names import Identifier, ObjectName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.records import SUBMITTING, JobInfo, JobStatus
 from snowbatch.core.requests import BatchJobSpec
@@ -316,7 +316,7 @@ def input_frame(session: Any, spec: BatchJobSpec) -> Any:
     table = source.table or source.chat_table
     if source.rows:
         keys = list(source.rows[0])
-        schema = [column_identifier(k).sql for k in keys]
+        schema = [Identifier(k).sql for k in keys]  # exact names: preflight resolved the keys
         return session.create_dataframe([[r.get(k) for k in keys] for r in source.rows], schema=schema)
     if source.kind == "chat" and source.files and not source.chat_table:
         # A chat built from a prompt plus files: one JSON message list per file, as on the local backend.
@@ -327,7 +327,7 @@ def input_frame(session: Any, spec: BatchJobSpec) -> Any:
         return session.create_dataframe([[f] for f in source.files], schema=[column])
     if table:
         relation = ObjectName.parse(table, what="table")
-        columns = ", ".join(Identifier.parse(c).sql for c in source.columns) if source.columns else "*"
+        columns = ", ".join(Identifier(c).sql for c in source.columns) if source.columns else "*"
         # session.sql, not session.table().select(): no DESCRIBE round trip before the unload.
         return session.sql(f"SELECT {columns} FROM {relation.sql}")
     raise InvalidRequest("The job has no input rows, files or table.", "Plan the job again with an input.")
