@@ -25,6 +25,29 @@ from bench.flows import FUNCTION, MODEL, TABLE, FlowResult, run_flow
 from snowbatch import samples
 
 SEED_ROWS = 3000  # the fake account's CUSTOMERS (tests/fakes/seed.py); the local account gets the same
+BYTES_PER_TOKEN = 3.75  # English prose and JSON for Claude-class tokenizers: an estimate, not a count
+TOOLS_LIST_TARGET = 12 * 1024
+BUDGET_TARGET_TOKENS = 8000
+SKILLS_READ = ("batch-inference", "batch-inference-jobs")  # what a tabular job loads
+
+
+async def tools_list_bytes() -> int:
+    """tools/list as a client receives it (compact JSON, as the wire carries it)."""
+    from mcp import Client
+
+    from snowbatch.server import build_server
+    from snowbatch.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="snowbatch-bench-tools-") as tmp:
+        async with Client(build_server(Settings(backend="local", home=Path(tmp)))) as client:
+            tools = (await client.list_tools()).tools
+    listed = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+    return len(json.dumps({"tools": listed}, separators=(",", ":")).encode())
+
+
+def skills_bytes() -> int:
+    root = Path(__file__).resolve().parents[1] / "skills"
+    return sum(len((root / name / "SKILL.md").read_bytes()) for name in SKILLS_READ)
 
 
 def seed_local(home: Path, rows: int = SEED_ROWS) -> None:
@@ -131,6 +154,7 @@ def raw_sql_flow() -> FlowResult:
             job_name=job_name,
         )
         job = backend.submit_job(spec)
+        assert backend._jobs.submitter.join(job.job_id, 120), "the submission did not land"  # background
         calls.append(("run_batch() in Python", len(f"{job.job_id}\n".encode())))
         sql("DESCRIBE SERVICE", "DESCRIBE SERVICE IDENTIFIER(?)", params=[job_name])
         listing = sql("LIST output", f"LIST @{db}.{sc}.{samples.OUTPUT_STAGE}/{run_dir}")
@@ -210,6 +234,26 @@ async def run() -> Section:
             "calls",
             note=f"{raw.bytes:,} B; largest: "
             + ", ".join(f"{t} {b:,}" for t, b in sorted(raw.per_tool, key=lambda x: -x[1])[:3]),
+        )
+    )
+    listed, skills = await tools_list_bytes(), skills_bytes()
+    results = local["skill"].bytes
+    total = listed + skills + results
+    section.rows.append(
+        Row("context", "tools/list (compact JSON)", listed, "B", target=TOOLS_LIST_TARGET, compare="<=",
+            target_on="value", note=f"{listed:,} B")
+    )  # fmt: skip
+    section.rows.append(
+        Row(
+            "context",
+            "budget of a tabular job: tools/list + skills read + tool results",
+            round(total / BYTES_PER_TOKEN),
+            "tokens",
+            target=BUDGET_TARGET_TOKENS,
+            compare="<=",
+            target_on="value",
+            note=f"{total:,} B = tools/list {listed:,} + skills ({' + '.join(SKILLS_READ)}) {skills:,} + "
+            f"results {results:,}; tokens estimated at {BYTES_PER_TOKEN} bytes each",
         )
     )
     section.details = {"local": local, "fake": fake, "raw": raw}

@@ -5,10 +5,11 @@ Two scripts over the same tools:
 - `skill` — what the batch-inference skills prescribe (since a15a6ec): the shortest honest flow, with
   nothing skipped that protects the person. The named model is looked up directly with
   show_model_functions, `plan_batch_job` is the input check (it spends nothing and reports the same fit
-  and row count as describe_input), the gate still takes two calls, and `wait_for_job` reports the
-  verified output (`_SUCCESS`, rows, a preview), so no separate inspect/preview call is made;
+  and row count as describe_input) and gives the token the person's one yes submits with, and
+  `wait_for_job` reports the verified output (`_SUCCESS`, rows, a preview), so no separate
+  inspect/preview call is made;
 - `earlier` — what the skills prescribed before that revision (list_models, versions, functions,
-  describe_input, stages, pool, plan with code, the two-phase gate, wait, inspect, preview), kept as the
+  describe_input, stages, pool, plan with code, submit, wait, inspect, preview), kept as the
   baseline the revision is measured against.
 
 Bytes are those of the text content the assistant reads (what the demo counts).
@@ -85,13 +86,10 @@ async def _wait(c: Counted, job_id: str, *, timeout_seconds: int = 30) -> dict[s
             return view
 
 
-async def _submit(c: Counted, plan_id: str) -> str:
-    gated = await c.call("submit_batch_job", {"plan_id": plan_id})
-    if gated.get("status") == "confirmation_required":  # the person says yes here
-        gated = await c.call(
-            "submit_batch_job", {"plan_id": plan_id, "confirmation_token": gated["confirmation_token"]}
-        )
-    return str(gated["result"]["job_id"])
+async def _submit(c: Counted, plan: dict[str, Any]) -> str:
+    """The person said yes to the plan's summary: one call with the plan's token."""
+    args = {"plan_id": plan["plan_id"], "confirmation_token": plan["confirmation_token"]}
+    return str((await c.call("submit_batch_job", args))["result"]["job_id"])
 
 
 async def _verify(c: Counted, job_id: str, view: dict[str, Any], *, preview_rows: int) -> int:
@@ -117,7 +115,7 @@ async def earlier_flow(c: Counted) -> int:
     await c.call("show_model_functions", {"model": MODEL})
     await c.call("describe_input", {"table": TABLE, "model": MODEL, "function": FUNCTION})
     stages = await c.call("list_stages", {})
-    pool = await c.call("recommend_compute_pool", {"model": MODEL, "function": FUNCTION})
+    pool = (await c.call("list_compute_pools", {"model": MODEL, "function": FUNCTION}))["recommendation"]
     plan = await c.call(
         "plan_batch_job",
         {
@@ -126,11 +124,12 @@ async def earlier_flow(c: Counted) -> int:
             "input": {"kind": "table", "table": TABLE},
             "output_stage": f"@{stages['usable_for_output'][0]}/churn/{_run_id()}/",
             "compute_pool": pool["pool"],
+            "include_code": True,
         },
     )
     if not plan["ok"]:
         raise FlowFailed(f"plan failed: {plan['checks']}")
-    job_id = await _submit(c, plan["plan_id"])
+    job_id = await _submit(c, plan)
     view = await _wait(c, job_id)
     # the skill's own steps 10 and 11, whatever wait_for_job says
     out = await c.call("inspect_output", {"job_id": job_id})
@@ -145,7 +144,7 @@ async def skill_flow(c: Counted) -> int:
     await c.call("get_environment", {})
     await c.call("show_model_functions", {"model": MODEL})
     stages = await c.call("list_stages", {})
-    pool = await c.call("recommend_compute_pool", {"model": MODEL, "function": FUNCTION})
+    pool = (await c.call("list_compute_pools", {"model": MODEL, "function": FUNCTION}))["recommendation"]
     plan = await c.call(
         "plan_batch_job",
         {
@@ -159,7 +158,7 @@ async def skill_flow(c: Counted) -> int:
     )
     if not plan["ok"]:
         raise FlowFailed(f"plan failed: {plan['checks']}")
-    job_id = await _submit(c, plan["plan_id"])
+    job_id = await _submit(c, plan)
     view = await _wait(c, job_id)
     return await _verify(c, job_id, view, preview_rows=5)
 

@@ -31,7 +31,7 @@ OTHER_TOOLS: list[tuple[str, dict[str, Any], int | None]] = [
     ("show_model_functions", {"model": MODEL}, 2),
     ("show_model_functions", {"model": MODEL, "version": "V1"}, 2),
     ("describe_input", {"table": TABLE, "model": MODEL, "function": FUNCTION}, None),
-    ("recommend_compute_pool", {"model": MODEL, "function": FUNCTION}, None),
+    ("list_compute_pools", {"model": MODEL, "function": FUNCTION}, None),
     (
         "plan_batch_job",
         {
@@ -111,7 +111,7 @@ async def run() -> Section:
             )
             job_id = out["result"]["job_id"]
             for tool, args in (
-                ("get_job_status", {"job_id": job_id}),
+                ("wait_for_job", {"job_id": job_id, "timeout_seconds": 0}),
                 ("wait_for_job", {"job_id": job_id}),
                 ("inspect_output", {"job_id": job_id}),
                 ("preview_results", {"job_id": job_id, "limit": 5}),

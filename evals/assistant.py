@@ -260,12 +260,12 @@ class Assistant:
                 fix="pick an SNOWFLAKE_SSE stage or create one with create_stage",
             )
             shown = text + " Pick an SSE stage, or shall I create one (create_stage)?"
-        # Step 6 — compute pool: the recommendation (with its state); list_compute_pools only as the
-        # alternatives, i.e. when the person picks another pool and its state is needed
-        advice = await self.rec.ok(
-            "recommend_compute_pool",
+        # Step 6 — compute pool: one list_compute_pools with the model gives the pools and the pick
+        pools = await self.rec.ok(
+            "list_compute_pools",
             {"model": self.model, "version": request["version"], "function": request["function"]},
         )
+        advice = pools["recommendation"]
         shown = f"Recommended: {advice.get('pool')} — {advice.get('reason')} {advice.get('action') or ''}"
         answer = self.ask(pool_stop, shown.strip())
         pool_name = answer["pool"] if isinstance(answer, dict) else answer
@@ -277,8 +277,7 @@ class Assistant:
             suspended = advice.get("pool_state") == "SUSPENDED" and "resume_compute_pool" in str(
                 advice.get("action") or ""
             )
-        else:
-            pools = await self.rec.ok("list_compute_pools")
+        else:  # the person picked another pool: its state is in the same answer
             pool = next(
                 (p for p in pools.get("pools", []) if p["name"].upper() == str(pool_name).upper()), None
             )
@@ -428,7 +427,7 @@ class Assistant:
         params = self.ask(
             "files.params",
             "Params and defaults: "
-            + "; ".join(", ".join(f.get("params", [])) for f in self.functions.get("functions", [])),
+            + "; ".join(", ".join(f.get("params") or []) for f in self.functions.get("functions", [])),
         )
         files = {
             "kind": "files",

@@ -18,7 +18,6 @@ from typing import Any
 from evals.session import ToolInfo
 
 REPO = Path(__file__).resolve().parents[1]
-HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
 
 
 @dataclass
@@ -48,16 +47,13 @@ def skill_names() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 def check_tools(tools: dict[str, ToolInfo], read_only_tools: dict[str, ToolInfo] | None) -> list[Finding]:
     out: list[Finding] = []
-    missing = {
-        n: [h for h in HINTS if h not in t.annotations] + ([] if t.title else ["title"])
-        for n, t in tools.items()
-    }
-    missing = {n: m for n, m in missing.items() if m}
+    # readOnlyHint is said on every tool; the other hints are left out where MCP's default holds
+    missing = sorted(n for n, t in tools.items() if "readOnlyHint" not in t.annotations)
     out.append(
         Finding(
             "annotations on every tool",
             not missing,
-            f"missing: {missing}" if missing else f"{len(tools)} tools carry title and all four hints",
+            f"no readOnlyHint: {missing}" if missing else f"{len(tools)} tools say readOnlyHint",
         )
     )
     asks = {n for n, t in tools.items() if "confirmation_token" in (t.input_schema.get("properties") or {})}
@@ -71,10 +67,6 @@ def check_tools(tools: dict[str, ToolInfo], read_only_tools: dict[str, ToolInfo]
             else f"take a confirmation_token but read-only: {sorted(asks - mutating)}; mutating without "
             f"one: {sorted(mutating - asks)}",
         )
-    )
-    destructive_ok = [n for n in mutating if tools[n].annotations.get("destructiveHint") is None]
-    out.append(
-        Finding("mutating tools state destructiveHint", not destructive_ok, str(destructive_ok or "all do"))
     )
     if read_only_tools is not None:
         writable = sorted(

@@ -49,7 +49,7 @@ def observed(t: Transcript) -> dict[str, Any]:
     out: dict[str, Any] = {}
     submits = [c for c in calls if c.tool == "submit_batch_job" and c.status == "started"]
     out["jobs_submitted"] = len(submits)
-    waited = _last(calls, "wait_for_job") or _last(calls, "get_job_status")
+    waited = _last(calls, "wait_for_job")
     if waited and waited.structured:
         out["job"] = waited.structured.get("job")
     output = _latest(calls, "inspect_output", "output")
@@ -229,7 +229,7 @@ def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]
 
     gt = s.expect.outcome.ground_truth
     assert gt is not None
-    location = (got.get("output") or {}).get("location")
+    location = (got.get("output") or {}).get("location") or (got.get("job") or {}).get("output_location")
     if not location:
         return [Verdict("ground_truth", False, "no output location to read")]
     actual = groundtruth.read_output(home, location)

@@ -112,7 +112,9 @@ def test_tools_list_passes_strict_schema_checks(inspector: Path, home: Path) -> 
         assert name in tools
     for t in tools.values():
         hints = t.get("annotations") or {}
-        assert {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} <= set(hints), t["name"]
+        assert "readOnlyHint" in hints, t["name"]  # the others only where MCP's default does not hold
+    # what a third-party client receives is within the context budget (bench/ reports the figure)
+    assert len(json.dumps(out, separators=(",", ":")).encode()) <= 12 * 1024
     warnings = [line for line in err.splitlines() if line.strip().startswith("Path:")]
     print(f"{len(tools)} tools; --strict warnings: {len(warnings)} {warnings}")
 

@@ -86,7 +86,9 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
         _step(console, 4, "Output stage and compute pool")
         stages = await c.call("list_stages", {})
         stage = stages["usable_for_output"][0]
-        pool = await c.call("recommend_compute_pool", {"model": model, "function": "PREDICT_PROBA"})
+        pool = (await c.call("list_compute_pools", {"model": model, "function": "PREDICT_PROBA"}))[
+            "recommendation"
+        ]
         console.print(f"  output stage {stage} (SNOWFLAKE_SSE); pool {pool['pool']} — {pool['reason']}")
 
         _step(console, 5, "Plan the job (preflight checks, summary, code for your snowflake-ml-python)")
@@ -108,8 +110,8 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
         if not plan["ok"]:
             raise DemoFailed("the plan has failing checks")
 
-        _step(console, 6, "Checkpoint: the server asks for approval before it spends anything")
-        job_id = await approve_and_submit(c, console, plan["plan_id"], approve)
+        _step(console, 6, "Checkpoint: the plan's summary, approved once before anything is spent")
+        job_id = await approve_and_submit(c, console, plan, approve)
         if job_id is None:
             return {"approved": False, "calls": c.calls, "bytes": c.bytes}
 
@@ -133,7 +135,7 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
         return {
             "approved": True,
             "job_id": job_id,
-            "location": out["location"],
+            "location": view["job"]["output_location"],
             "rows": out["rows"],
             "calls": c.calls,
             "bytes": c.bytes,
@@ -141,13 +143,11 @@ async def run_flow(home: Path, console: Console, *, approve: bool | None) -> dic
 
 
 async def approve_and_submit(
-    c: DemoClient, console: Console, plan_id: str, approve: bool | None
+    c: DemoClient, console: Console, plan: dict[str, Any], approve: bool | None
 ) -> str | None:
-    """The checkpoint as a person meets it: the server's summary, a yes (asked here, or given by --yes),
-    then the submit with the confirmation token. None when not approved (nothing was submitted)."""
-    gated = await c.call("submit_batch_job", {"plan_id": plan_id})
-    console.print(f"  status: [bold yellow]{gated['status']}[/]")
-    console.print("  " + gated["summary"].replace("\n", "\n  "))
+    """The checkpoint as a person meets it: the plan's summary, one yes (asked here, or given by --yes),
+    then the submit with the plan's confirmation token. None when not approved (nothing was submitted)."""
+    console.print("  " + plan["summary"].replace("\n", "\n  "))
     if approve is None:
         approve = Confirm.ask("  Approve this job?", default=True)
     else:
@@ -156,7 +156,7 @@ async def approve_and_submit(
         console.print("  Not approved: nothing was submitted.")
         return None
     submitted = await c.call(
-        "submit_batch_job", {"plan_id": plan_id, "confirmation_token": gated["confirmation_token"]}
+        "submit_batch_job", {"plan_id": plan["plan_id"], "confirmation_token": plan["confirmation_token"]}
     )
     job_id = str(submitted["result"]["job_id"])
     console.print(f"  submitted job {job_id}")

@@ -66,14 +66,14 @@ class FilesDemo:
                 console.print(f"  [{colour}]{ck['status']:>4}[/] {ck['message']}")
         if not planned["ok"]:
             raise DemoFailed(f"the {label} plan has failing checks")
-        job_id = await approve_and_submit(c, console, planned["plan_id"], self.approve)
+        job_id = await approve_and_submit(c, console, planned, self.approve)
         if job_id is None:
             return None
         await wait_until_done(c, console, job_id, label)
         out = await c.call("inspect_output", {"job_id": job_id})
         if out["state"] != "complete":
             raise DemoFailed(f"the {label} output is not complete")
-        preview = await c.call("preview_results", {"job_id": job_id, "limit": 10, "max_cell_chars": 400})
+        preview = await c.call("preview_results", {"job_id": job_id, "limit": 10})
         self.jobs[label] = {"job_id": job_id, "location": out["location"], "rows": out["rows"]}
         console.print(f"  job {job_id}: {out['rows']} rows, _SUCCESS present")
         return preview

@@ -26,13 +26,11 @@ TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "w
 
 INSTRUCTIONS = """\
 snowbatch runs batch inference on Snowflake Model Registry models: warehouse run() for SQL pipelines, or
-SPCS batch jobs (run_batch) for large tables, files (images/audio/video) and chat LLMs.
-Follow the batch-inference skill (resource skill://batch-inference/SKILL.md; prompt batch_inference).
-Work in stages and STOP for the person's answer at each: approach; model/version/function; input; output
-stage; compute pool; then the plan summary from plan_batch_job and an explicit yes before
-submit_batch_job. Tools that spend or change anything return status "confirmation_required" with a
-summary and a confirmation_token: show the summary, wait for an explicit yes, then call again with the
-token. Never invent a token or reuse one for other parameters.
+SPCS batch jobs (run_batch) for large tables, files and chat LLMs. Follow the batch-inference skill
+(resource skill://batch-inference/SKILL.md; prompt batch_inference): STOP for the person's answer at
+each stage. One yes per action: show the summary (plan_batch_job's, or a gated tool's
+confirmation_required answer), wait for an explicit yes, then call with its confirmation_token. Never
+invent a token or reuse one for other arguments.
 """
 
 
@@ -63,6 +61,21 @@ class SnowbatchServer(MCPServer):
 
                 raise argument_error(name, exc.__cause__) from exc.__cause__
             raise
+
+    async def list_tools(self) -> list[Any]:
+        """The tools with compact schemas and dedented descriptions (tools/schema.py says why)."""
+        from snowbatch.tools.schema import compact_annotations, compact_description, compact_input_schema
+
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": compact_input_schema(tool.input_schema),
+                    "description": compact_description(tool.description),
+                    "annotations": compact_annotations(tool.annotations),
+                }
+            )
+            for tool in await super().list_tools()
+        ]
 
     def tool(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("structured_output", False)

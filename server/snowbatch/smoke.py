@@ -170,10 +170,10 @@ class Flow:
     async def cancelled_job(self) -> None:
         job_id = await self.submit(self._plan_args("cancel"))
         deadline = time.monotonic() + self.wait_seconds
-        job = (await self.call("get_job_status", {"job_id": job_id}))["job"]
+        job = (await self.call("wait_for_job", {"job_id": job_id, "timeout_seconds": 0}))["job"]
         while str(job.get("message") or "").startswith(SUBMITTING) and time.monotonic() < deadline:
             await anyio.sleep(2)  # no job service to cancel until the submission is through
-            job = (await self.call("get_job_status", {"job_id": job_id}))["job"]
+            job = (await self.call("wait_for_job", {"job_id": job_id, "timeout_seconds": 0}))["job"]
         status = job["status"]
         if status == "DONE":
             self.step("cancel", True, "the job finished before it could be cancelled")

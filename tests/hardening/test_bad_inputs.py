@@ -227,8 +227,8 @@ CATALOGUE = [
     ),
     Bad(
         "job that does not exist",
-        "get_job_status",
-        {"job_id": "ML.PUBLIC.NO_SUCH_JOB"},
+        "wait_for_job",
+        {"job_id": "ML.PUBLIC.NO_SUCH_JOB", "timeout_seconds": 0},
         "No job",
         "list_jobs",
     ),
@@ -258,7 +258,7 @@ CATALOGUE = [
         "save_results_to_table",
         {"table": "ML.PUBLIC.SCORES", "location": "@ML.PUBLIC.BATCH_OUT/partial/"},
         "_SUCCESS",
-        "get_job_status",
+        "wait_for_job",
     ),
     Bad(
         "save into a table that exists (mode error)",

@@ -71,7 +71,7 @@ async def test_a_write_error_mid_job_fails_it_with_the_reason_and_no_success_mar
         assert info.status == "FAILED", info
         assert info.message and ("File too large" in info.message or "Errno 27" in info.message), info.message
 
-        view = await call(client, "get_job_status", {"job_id": job})
+        view = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
         assert view["job"]["status"] == "FAILED" and "get_job_logs" in view["next_step"]
         inspected = await call(client, "inspect_output", {"job_id": job})
         assert not inspected["success_marker"] and inspected["state"] == "partial"
@@ -116,7 +116,7 @@ async def test_a_corrupted_job_record_is_listed_as_such_and_the_server_keeps_wor
         if job_bytes is not None:
             assert entry["status"] == "INTERNAL_ERROR", entry
             assert "delete_job" in entry["message"]
-        status = await call(client, "get_job_status", {"job_id": broken})
+        status = await call(client, "wait_for_job", {"job_id": broken, "timeout_seconds": 0})
         assert status["job"]["status"] == entry["status"]
 
         # the server keeps working: discovery, a new job end to end, and the corrupted record goes away
@@ -142,7 +142,7 @@ async def test_a_server_killed_mid_job_leaves_the_job_running_and_a_new_server_s
     try:
         async with Client(first.url) as client:
             job = await submit_via_tools(client, n=6, batch_rows=2, workers=1, hold=hold, hold_from=2)
-            view = await call(client, "get_job_status", {"job_id": job})
+            view = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
             assert view["job"]["status"] in ("PENDING", "RUNNING")
     finally:
         first.kill()  # SIGKILL: no shutdown code of the server runs

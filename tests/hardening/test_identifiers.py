@@ -155,15 +155,15 @@ CASES = [
         lambda n: {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "version": n},
         identifier_sql,
     ),
-    Case("recommend_compute_pool", "model", lambda n: {"model": n}, object_sql),
+    Case("list_compute_pools", "model", lambda n: {"model": n}, object_sql),
     Case(
-        "recommend_compute_pool",
+        "list_compute_pools",
         "version",
         lambda n: {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "version": n},
         identifier_sql,
     ),
     Case(
-        "recommend_compute_pool",
+        "list_compute_pools",
         "function",
         lambda n: {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": n},
         None,
@@ -255,7 +255,7 @@ CASES = [
         None,
         kind="text",
     ),
-    Case("get_job_status", "job_id", lambda n: {"job_id": n}, job_sql),
+    Case("wait_for_job", "job_id", lambda n: {"job_id": n, "timeout_seconds": 0}, job_sql),
     Case("wait_for_job", "job_id", lambda n: {"job_id": n, "timeout_seconds": 1}, job_sql),
     Case("get_job_logs", "job_id", lambda n: {"job_id": n}, job_sql),
     Case("cancel_job", "job_id", lambda n: {"job_id": n}, job_sql, gated=True),
@@ -586,7 +586,7 @@ def test_objects_with_hostile_names_go_through_the_whole_flow_safely(name: str, 
         job = submitted.structured["result"]["job_id"]  # type: ignore[index]
         for tool, args in [
             ("wait_for_job", {"job_id": job, "timeout_seconds": 30}),  # submission runs in the background
-            ("get_job_status", {"job_id": job}),
+            ("wait_for_job", {"job_id": job, "timeout_seconds": 0}),
             ("get_job_logs", {"job_id": job}),
             ("inspect_output", {"job_id": job}),
             ("preview_results", {"job_id": job}),

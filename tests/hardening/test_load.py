@@ -32,7 +32,7 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("list_stages", {}),
     ("list_stage_files", {"stage_location": "@ML.PUBLIC.BATCH_OUT/"}),
     ("list_compute_pools", {}),
-    ("recommend_compute_pool", {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": "PREDICT"}),
+    ("list_compute_pools", {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": "PREDICT"}),
     ("list_jobs", {}),
 ]
 

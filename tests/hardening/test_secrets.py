@@ -79,11 +79,11 @@ FLOW = [
     ("list_stages", {}),
     ("list_stage_files", {"stage_location": "@ML.PUBLIC.BATCH_OUT/"}),
     ("list_compute_pools", {}),
-    ("recommend_compute_pool", {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": "PREDICT"}),
+    ("list_compute_pools", {"model": "ML.PUBLIC.CHURN_CLASSIFIER", "function": "PREDICT"}),
     ("list_templates", {}),
     # errors too: their text must be as clean as results
     ("list_model_versions", {"model": "ML.PUBLIC.NO_SUCH_MODEL"}),
-    ("get_job_status", {"job_id": "NO_SUCH_JOB"}),
+    ("wait_for_job", {"job_id": "NO_SUCH_JOB", "timeout_seconds": 0}),
     ("list_stage_files", {"stage_location": "@ML.PUBLIC.NOPE/"}),
 ]
 PLAN = {

@@ -53,3 +53,15 @@ async def wait_done(client: Client, job_id: str, deadline_s: float = 90) -> dict
         if view["job"]["status"] in ("DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR"):
             return dict(view["job"])
     raise AssertionError(f"job {job_id} did not finish in {deadline_s}s")
+
+
+def hints(annotations: Any) -> dict[str, bool]:
+    """A tool's hints as MCP defines them when left out (readOnly false, destructive true, idempotent
+    false, openWorld true)."""
+    a = annotations
+    return {
+        "read_only": bool(a and a.read_only_hint),
+        "destructive": True if a is None or a.destructive_hint is None else a.destructive_hint,
+        "idempotent": bool(a and a.idempotent_hint),
+        "open_world": True if a is None or a.open_world_hint is None else a.open_world_hint,
+    }

@@ -342,7 +342,7 @@ async def test_delete_job_is_gated_refuses_a_running_job_and_keeps_the_output(
         assert done["result"]["job"]["status"] == "DELETED"
         assert not job_files(home, job).dir.exists()
         assert (output_dir(backend, info) / "_SUCCESS").exists()  # results stay on the stage
-        missing = await call_error(client, "get_job_status", {"job_id": job})
+        missing = await call_error(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
         assert "list_jobs" in missing
         listed = await call(client, "list_jobs", {})
         assert job not in [j["job_id"] for j in listed["items"]]

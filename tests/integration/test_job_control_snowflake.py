@@ -86,7 +86,7 @@ async def test_a_failed_job_says_why_and_its_logs_page_back_from_the_tail(fake: 
     async with Client(fake.server()) as client:
         job = await submit(fake, client, "fails")
         fake.statements()
-        status = await call(client, "get_job_status", {"job_id": job})
+        status = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
         assert status["job"]["status"] == "FAILED" and "get_job_logs" in status["next_step"]
         # DESCRIBE SERVICE has no message column (F33): the reason comes from the job's containers (F34)
         assert "container main (instance 0) FAILED: Container exited with code 1" in status["job"]["message"]
@@ -138,7 +138,9 @@ async def test_cancel_and_delete_are_gated_and_run_only_once_approved(fake: Fake
         )
         assert deleted["result"]["job"]["status"] == "DELETED"
         assert "DROP SERVICE IDENTIFIER(?)" in fake.statements()
-        assert (await call(client, "get_job_status", {"job_id": job}))["job"]["status"] == "DELETED"
+        assert (await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0}))["job"][
+            "status"
+        ] == "DELETED"
 
 
 async def test_output_without_success_marker_is_flagged_partial_with_what_to_do(fake: Fake) -> None:

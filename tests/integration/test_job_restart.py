@@ -109,7 +109,7 @@ async def test_a_job_outlives_the_process_that_submitted_it_and_is_seen_done_lat
     eventually(lambda: files.read_state()["status"], lambda s: s == "DONE", timeout=10)
 
     async with fresh_client(home) as client:
-        status = await call(client, "get_job_status", {"job_id": job})
+        status = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
         inspected = await call(client, "inspect_output", {"job_id": job})
     assert status["job"]["status"] == "DONE" and status["job"]["progress"] == {
         "rows_done": 4,
@@ -130,7 +130,7 @@ async def test_a_job_whose_process_died_while_no_server_ran_is_failed_with_the_r
 
     for _ in range(2):  # every later server reaches the same answer, and says it once in the log
         async with fresh_client(home) as client:
-            status = await call(client, "get_job_status", {"job_id": job.job_id})
+            status = await call(client, "wait_for_job", {"job_id": job.job_id, "timeout_seconds": 0})
             logs = await call(client, "get_job_logs", {"job_id": job.job_id})
         assert status["job"]["status"] == "FAILED"
         assert "ended without finishing" in status["job"]["message"]

@@ -86,11 +86,11 @@ async def test_a_restarted_server_finds_a_job_that_was_being_built_by_its_name(f
     job = done["result"]["job_id"]
     later = fake.restarted()
     async with Client(fake.server(later)) as client:
-        during = await call(client, "get_job_status", {"job_id": job})
+        during = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
         assert during["job"]["status"] == "PENDING" and "restarted" in during["job"]["message"]
         fake.account.release_builds()
         assert fake.backend._jobs.submitter.join(job, 30)  # the old server's submission goes on
-        after = await call(client, "get_job_status", {"job_id": job})
+        after = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
     assert after["job"]["status"] == "DONE"
 
 
@@ -103,7 +103,7 @@ async def test_a_submission_refused_during_the_build_becomes_a_failed_job_with_t
         done = await call(client, "submit_batch_job", {"plan_id": plan_id, "confirmation_token": token})
         job = done["result"]["job_id"]
         assert fake.backend._jobs.submitter.join(job, 30)
-        status = await call(client, "get_job_status", {"job_id": job})
+        status = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
     assert status["job"]["status"] == "FAILED"
     assert (
         "Insufficient privileges" in status["job"]["message"] and "CREATE SERVICE" in status["job"]["message"]
@@ -182,7 +182,7 @@ async def test_a_dropped_job_service_keeps_its_final_status_from_job_history(fak
         job = done["result"]["job_id"]
         assert fake.backend._jobs.submitter.join(job, 30)
         fake.account.jobs[tuple(job.split("."))].dropped = True  # type: ignore[index]
-        status = await call(client, "get_job_status", {"job_id": job})
+        status = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
     assert status["job"]["status"] == "DONE" and "dropped" in status["job"]["message"]
 
 

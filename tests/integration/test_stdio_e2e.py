@@ -23,7 +23,7 @@ def test_the_demo_runs_the_whole_flow_over_stdio(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     assert summary["approved"] and summary["rows"] == 5000
-    for step in ("Checkpoint", "confirmation_required", "_SUCCESS True", "Results:"):
+    for step in ("Checkpoint", "approving on your behalf", "submitted job", "_SUCCESS True", "Results:"):
         assert step in proc.stdout
     location = summary["location"]
     job_folder = home / "stages/ML/PUBLIC/BATCH_OUT" / location.split("BATCH_OUT/", 1)[1]

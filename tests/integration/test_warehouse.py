@@ -14,7 +14,7 @@ from mcp import Client
 
 from snowbatch.server import build_server
 from snowbatch.settings import Settings
-from tests.integration.helpers import call, call_error, wait_done
+from tests.integration.helpers import call, call_error, hints, wait_done
 
 pytestmark = pytest.mark.anyio
 
@@ -244,13 +244,13 @@ async def test_a_warehouse_write_is_a_job_the_job_tools_follow_and_cancel(local_
     }
     async with Client(server(local_home)) as client:
         job_id = (await approve(client, args))["result"]["job_id"]
-        status = await call(client, "get_job_status", {"job_id": job_id})
+        status = await call(client, "wait_for_job", {"job_id": job_id, "timeout_seconds": 0})
         listed = await call(client, "list_jobs", {})
         gated = await call(client, "cancel_job", {"job_id": job_id})
         cancelled = await call(
             client, "cancel_job", {"job_id": job_id, "confirmation_token": gated["confirmation_token"]}
         )
-        final = await call(client, "get_job_status", {"job_id": job_id})
+        final = await call(client, "wait_for_job", {"job_id": job_id, "timeout_seconds": 0})
     assert status["job"]["kind"] == "warehouse" and status["job"]["status"] in ("PENDING", "RUNNING")
     assert [j["job_id"] for j in listed["items"]] == [job_id]
     assert cancelled["status"] == "done"
@@ -299,10 +299,12 @@ async def test_the_preview_is_read_only_and_the_write_is_annotated_destructive_a
 ) -> None:
     async with Client(server(local_home)) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    preview, write = tools["preview_in_warehouse"].annotations, tools["run_in_warehouse"].annotations
-    assert preview is not None and preview.read_only_hint is True
-    assert write is not None and write.read_only_hint is False and write.destructive_hint is True
-    assert write.idempotent_hint is False and write.open_world_hint is True
+    preview, write = (
+        hints(tools["preview_in_warehouse"].annotations),
+        hints(tools["run_in_warehouse"].annotations),
+    )
+    assert preview["read_only"] is True
+    assert write == {"read_only": False, "destructive": True, "idempotent": False, "open_world": True}
     props = (tools["run_in_warehouse"].input_schema or {}).get("properties", {})
     assert "confirmation_token" in props and "preview_limit" not in props
     assert "output_table" in (tools["run_in_warehouse"].input_schema or {}).get("required", [])

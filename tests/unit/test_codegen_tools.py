@@ -31,13 +31,12 @@ def server(tmp_path: Any) -> MCPServer:
     return server
 
 
-async def test_both_tools_are_read_only_with_titles(server: MCPServer) -> None:
+async def test_both_tools_are_read_only(server: MCPServer) -> None:
     async with Client(server) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     assert set(tools) == {"list_templates", "generate_code"}
     for tool in tools.values():
-        assert tool.title and tool.annotations is not None
-        assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False
+        assert tool.annotations is not None and tool.annotations.read_only_hint is True
 
 
 async def test_listing_is_compact_and_details_come_on_request(server: MCPServer) -> None:

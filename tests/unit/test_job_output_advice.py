@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from snowbatch.core.output import advise_for_job, assess_output
+from snowbatch.core.output import advise_for_job, assess_output, cut_listing
 from snowbatch.core.records import JobInfo, OutputFile
 
 LOC = "@ML.PUBLIC.OUT/runs/JOB_1/"
@@ -82,7 +82,12 @@ def test_the_staged_input_and_a_nested_marker_do_not_count() -> None:
     assert assess_output(LOC, [staged]).state == "empty"
 
 
-def test_the_listing_is_bounded_but_the_totals_count_every_file() -> None:
+def test_the_listing_is_bounded_says_so_and_the_totals_count_every_file() -> None:
     parts = [OutputFile(path=f"{LOC}data_{i:06d}.parquet", size=10, rows=1) for i in range(120)]
     info = assess_output(LOC, [*parts, SUCCESS])
-    assert len(info.files) == 50 and info.total_bytes == 1200 and info.rows == 120
+    assert len(info.files) == info.files_total == 120 and info.files_note is None
+    shown = cut_listing(info, 50)
+    assert len(shown.files) == 50 and shown.files_total == 120
+    assert shown.total_bytes == 1200 and shown.rows == 120 and shown.state == "complete"
+    assert shown.files_note == "Showing 50 of 120 files; pass limit= (up to 1000) for more."
+    assert cut_listing(info, 500) is info

@@ -11,7 +11,8 @@ SUCCESS = "_SUCCESS"
 # 2.x stages a DataFrame input under <output base>/_snowflake_temporary/<uuid>/ and the server leaves that
 # folder out of its save-mode check (snowflake-ml 2.6 `_client/ops/service_ops.py`; ledger F19).
 RESERVED_INPUT = "_snowflake_temporary"
-MAX_LISTED = 50  # files shown by inspect_output; the totals count them all
+LISTED = 50  # files inspect_output shows unless asked for more; the totals always count them all
+MAX_LISTED = 1000
 
 
 def occupants(relative_paths: list[str]) -> list[str]:
@@ -36,7 +37,7 @@ def result_parts(location: str, files: list[OutputFile]) -> list[OutputFile]:
     ]
 
 
-def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
+def assess_output(location: str, files: list[OutputFile], *, limit: int = MAX_LISTED) -> OutputInfo:
     """What a location holds, judged one way for every backend: complete only with `_SUCCESS` at its
     top; Parquet parts without it are partial; other files and no parts are someone else's, not a job's
     output (told apart from empty so nobody mistakes a wrong path for a job that wrote nothing)."""
@@ -56,14 +57,14 @@ def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
         state = "partial"
         advice = (
             "Results without _SUCCESS are partial: the job is still running, failed or was cancelled. "
-            "Check get_job_status; do not use these rows as a full result."
+            "Check wait_for_job; do not use these rows as a full result."
         )
     elif listed:
         state = "foreign"
         shown = ", ".join(_inner(location, f.path) for f in listed[:3])
         advice = (
             f"{len(listed)} file(s) here are not batch results ({shown}) and there is no _SUCCESS: "
-            "someone else's files, not a job's output. Check the job's output_location (get_job_status); "
+            "someone else's files, not a job's output. Check the job's output_location (wait_for_job); "
             "results belong in a folder of their own."
         )
     else:
@@ -71,13 +72,27 @@ def assess_output(location: str, files: list[OutputFile]) -> OutputInfo:
         advice = "Nothing has been written here yet. Check the job's status and its output_location."
     return OutputInfo(
         location=location,
-        files=listed[:MAX_LISTED],
+        files=listed[:limit],
+        files_total=len(listed),
+        files_note=(
+            f"Showing {limit} of {len(listed)} files; pass limit= (up to {MAX_LISTED}) for more."
+            if len(listed) > limit
+            else None
+        ),
         total_bytes=sum(f.size for f in listed),
         rows=rows,
         success_marker=marker,
         state=state,
         advice=advice,
     )
+
+
+def cut_listing(info: OutputInfo, limit: int) -> OutputInfo:
+    """The same judgement with at most `limit` files listed, saying so when some were left out."""
+    if len(info.files) <= limit and info.files_total <= limit:
+        return info
+    note = f"Showing {limit} of {info.files_total} files; pass limit= (up to {MAX_LISTED}) for more."
+    return info.model_copy(update={"files": info.files[:limit], "files_note": note})
 
 
 def advise_for_job(info: OutputInfo, job: JobInfo) -> OutputInfo:

@@ -465,7 +465,7 @@ def _check_pool(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="compute_pool",
                 status="fail",
                 message=facts.pool_error or f"Compute pool {request.compute_pool} was not found.",
-                fix="recommend_compute_pool picks a usable pool; list_compute_pools shows them.",
+                fix="list_compute_pools with the model picks a usable pool.",
             )
         ]
     checks = []
@@ -495,7 +495,7 @@ def _check_pool(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="pool_gpu",
                 status="fail",
                 message=f"The model needs a GPU ({why}) and {pool.name} has none.",
-                fix="Use a GPU pool (recommend_compute_pool).",
+                fix="Use a GPU pool (list_compute_pools with the model).",
             )
         )
     elif gpu and not pool.has_gpu:
@@ -504,7 +504,7 @@ def _check_pool(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
                 name="pool_gpu",
                 status="warn",
                 message=f"A GPU is recommended: {why}.",
-                fix="Consider a GPU pool for large inputs (recommend_compute_pool).",
+                fix="Consider a GPU pool for large inputs (list_compute_pools with the model).",
             )
         )
     if request.scaling.gpu_requests and not facts.detail.needs_gpu:

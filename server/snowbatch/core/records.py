@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from snowbatch.core.signatures import FunctionInfo
 
@@ -216,6 +216,8 @@ OutputState = Literal["complete", "partial", "foreign", "empty"]
 class OutputInfo(BaseModel):
     location: str
     files: list[OutputFile]
+    files_total: int = Field(0, description="all files counted; files lists the first of them")
+    files_note: str | None = Field(None, description="when files was cut: how to see more")
     total_bytes: int
     rows: int | None = Field(None, description="from Parquet metadata where readable")
     success_marker: bool
@@ -224,11 +226,16 @@ class OutputInfo(BaseModel):
 
 
 class ResultPreview(BaseModel):
-    location: str
+    location: str | None = Field(None, description="left out where the job's output_location says it")
     columns: list[str]
     rows: list[dict[str, Any]]
     total_rows: int | None = None
-    truncated_cells: int = 0
+    truncated_cells: int | None = Field(None, description="cells cut short, when any")
+
+    @field_validator("truncated_cells")
+    @classmethod
+    def _none_when_none_cut(cls, value: int | None) -> int | None:
+        return value or None
 
 
 class LogChunk(BaseModel):

@@ -26,7 +26,7 @@ class TableInput(BaseModel):
 
 
 class RowsInput(BaseModel):
-    """A few rows given inline (for a quick try); they become a temporary table at submit."""
+    """A few rows inline; more: load a table."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["rows"]
@@ -34,28 +34,28 @@ class RowsInput(BaseModel):
 
 
 class FilesInput(BaseModel):
-    """Files on a stage: one row per file, the full stage path in `column` (non-template flow)."""
+    """Files on a stage, one row per file; `column` receives the path."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["files"]
     stage_location: str = Field(description="@DB.SCHEMA.STAGE/dir/")
-    pattern: str | None = Field(None, description="regular expression on the path, as LIST PATTERN")
-    column: str = Field("FILE_PATH", description="input column that receives the file")
-    encoding: FileEncoding | None = Field(None, description="default: chosen from the signature type")
-    limit: int | None = Field(None, ge=1, description="only the first N files (try a few first)")
+    pattern: str | None = Field(None, description="regular expression on the path")
+    column: str = "FILE_PATH"
+    encoding: FileEncoding | None = Field(None, description="default: from the signature")
+    limit: int | None = Field(None, ge=1, description="only the first N files")
 
 
 class ChatInput(BaseModel):
-    """OpenAI-format chat input (template flow): a prompt plus files, or a table of messages."""
+    """OpenAI chat messages: a prompt plus files, or a table with a MESSAGES column."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["chat"]
     prompt: str | None = Field(None, description="user text for each message list")
     system: str | None = None
-    stage_location: str | None = Field(None, description="files to attach, one message list per file")
+    stage_location: str | None = Field(None, description="files, one message list each")
     pattern: str | None = None
     media: Literal["image", "video", "audio"] = "image"
-    table: str | None = Field(None, description="alternatively a table with a MESSAGES column")
+    table: str | None = None
     limit: int | None = Field(None, ge=1)
 
 

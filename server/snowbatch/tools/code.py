@@ -29,12 +29,11 @@ class TemplateCatalog(BaseModel):
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="List code templates", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_templates(template: str | None = None) -> TemplateCatalog:
-        """Code templates snowbatch renders (Python, SQL, dbt) for each step of batch inference.
-        Without `template`: every template with its parameter names. With a name: that template's
-        parameters in full (type, required, description, default, choices, since)."""
+        """Code templates (Python, SQL, dbt) for each step. Without template: their names and
+        parameters; with one: its parameters in full."""
         infos = codegen.list_templates()
         if template is not None:
             found = [i for i in infos if i.name == template]
@@ -60,14 +59,13 @@ def register(server: MCPServer, app: App) -> None:
             next_step="Call list_templates(template=...) for a template's parameter details.",
         )
 
-    @server.tool(title="Generate code", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def generate_code(
         template: str,
         parameters: dict[str, Any] | None = None,
         snowml_version: str | None = None,
     ) -> codegen.RenderedCode:
-        """Render a template into code the person can keep (notebook, pipeline, dbt project), written
-        for their snowflake-ml-python release (1.28 – 2.6). Pass snowml_version from the person's
-        environment (`pip show snowflake-ml-python`); default: the server's own release. Nothing runs."""
+        """Render a template into code for the person's snowflake-ml-python release (1.28 to 2.6;
+        snowml_version from pip show, default the server's). Nothing runs."""
         return codegen.render(template, parameters or {}, snowml_version)

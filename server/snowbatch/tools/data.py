@@ -27,7 +27,7 @@ class InputDescription(BaseModel):
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="Describe input", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def describe_input(
         table: str | None = None,
@@ -38,9 +38,8 @@ def register(server: MCPServer, app: App) -> None:
         function: str | None = None,
         count_rows: bool = True,
     ) -> InputDescription:
-        """Columns, types and row count of a table or view — or the files under a stage location — and,
-        when a model is given, how they fit its function's signature (missing, mismatched, passed
-        through) before anything is spent. Give exactly one of table / stage_location."""
+        """Columns, types and rows of a table or view, or files under a stage location (one of them);
+        with a model, how they fit its signature."""
         if (table is None) == (stage_location is None):
             raise InvalidRequest(
                 "Give exactly one of table= or stage_location=.",
@@ -98,11 +97,11 @@ def register(server: MCPServer, app: App) -> None:
             suggested_column_handling=handling,
         )
 
-    @server.tool(title="List stage files", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_stage_files(
         stage_location: str, pattern: str | None = None, limit: Annotated[int, Field(ge=1, le=1000)] = 20
     ) -> FileListing:
-        """Files under @DB.SCHEMA.STAGE/path/: count, total bytes, extensions and the first `limit`
-        full stage paths. `pattern` is a regular expression that must match the whole path."""
+        """Files under @DB.SCHEMA.STAGE/path/: count, bytes, extensions, the first limit paths. pattern:
+        a regex on the whole path."""
         return app.backend.list_stage_files(parse_location(app, stage_location), pattern=pattern, limit=limit)

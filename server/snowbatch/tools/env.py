@@ -21,11 +21,11 @@ class Environment(BaseModel):
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="Get environment", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def get_environment(ctx: Context[Any]) -> Environment:
-        """Backend (local or snowflake), account, role, warehouse, default database/schema, the server's
-        snowflake-ml-python version, and whether gated tools need approval. Call this first."""
+        """Backend, account, role, warehouse, schema, snowflake-ml-python version, approval mode. Call
+        first."""
         env = app.backend.environment()
         caps = ctx.client_capabilities
         elicit = bool(caps is not None and caps.elicitation is not None)

@@ -1,6 +1,6 @@
 """The approval gate: one decorator that makes a tool spend or change something only after one yes.
 
-    @server.tool(title="Create SSE stage", annotations=CREATES_IDEMPOTENT)
+    @server.tool(annotations=CREATES_IDEMPOTENT)
     @gated(app, describe_create)
     def create_stage(stage: str, comment: str | None = None) -> Gated: ...
 

@@ -45,9 +45,9 @@ class PlanView(BaseModel):
 
 
 class OutputCheck(BaseModel):
-    """The verification of a finished job's output, without the per-file list (inspect_output has it)."""
+    """The verification of a finished job's output, without the per-file list (inspect_output has it)
+    and without its location (the job's output_location)."""
 
-    location: str
     state: str = Field(description="complete (_SUCCESS present), partial (files, no _SUCCESS) or empty")
     success_marker: bool
     rows: int | None = None
@@ -75,7 +75,7 @@ def next_step_for(job: JobInfo) -> str:
     return {
         "PENDING": "Call wait_for_job (it returns within a minute; call again while not finished).",
         "RUNNING": "Call wait_for_job again; it reports progress.",
-        "CANCELLING": "Call get_job_status in a few seconds.",
+        "CANCELLING": "Call wait_for_job in a few seconds.",
         "DONE": "Call inspect_output to confirm _SUCCESS, then preview_results; offer save_results_to_table.",
         "FAILED": "Call get_job_logs to see why; inspect_output shows any partial files.",
         "INTERNAL_ERROR": "Call get_job_logs; if the record is unreadable, delete_job removes it.",
@@ -87,8 +87,8 @@ def next_step_for(job: JobInfo) -> str:
         "SUSPENDED": "The job service is suspended and makes no progress. Ask the person whether to "
         "resume it (ALTER SERVICE … RESUME) or cancel_job.",
         "UNKNOWN": "Snowflake reported a status snowbatch does not know (see message). Call "
-        "get_job_status later, or get_job_logs.",
-    }.get(job.status, "Call get_job_status.")
+        "wait_for_job later, or get_job_logs.",
+    }.get(job.status, "Call wait_for_job.")
 
 
 def _plan_view(app: App, plan: Plan, include_code: bool) -> PlanView:
@@ -100,10 +100,7 @@ def _plan_view(app: App, plan: Plan, include_code: bool) -> PlanView:
         # person's one yes to this summary is all submit_batch_job needs.
         token = app.signer.issue("submit_batch_job", {"plan_id": plan.plan_id}, now=time.time())
         expires = app.settings.confirmation_ttl_seconds
-        step = (
-            "STOP: show the summary to the person and ask for an explicit yes. After the yes, call "
-            "submit_batch_job with plan_id and this confirmation_token (nothing else is asked)."
-        )
+        step = "STOP: show the summary, ask for an explicit yes; then submit_batch_job with this token."
     return PlanView(
         plan_id=plan.plan_id,
         ok=plan.ok,
@@ -122,7 +119,7 @@ def register(server: MCPServer, app: App) -> None:
     def job_name(job_id: str) -> Any:
         return object_name(app, job_id, "job")
 
-    @server.tool(title="Plan batch job", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def plan_batch_job(
         model: str,
@@ -139,14 +136,11 @@ def register(server: MCPServer, app: App) -> None:
         engine_args: list[str] | None = None,
         job_name: str | None = None,
         snowml_version: str | None = None,
-        include_code: bool = True,
+        include_code: bool = False,
     ) -> PlanView:
-        """Check a batch job before anything is spent and return a plan: checks (pass/warn/fail, each
-        failure with its fix), the summary to approve, equivalent code for the person's
-        snowflake-ml-python version (snowml_version; default the server's), and a plan_id for
-        submit_batch_job. input is one of {kind: table, table}, {kind: rows, rows}, {kind: files,
-        stage_location, pattern, column, encoding, limit} or {kind: chat, prompt, stage_location, media |
-        table}. output_stage is @DB.SCHEMA.STAGE/path/ on an SSE stage; the job writes a per-job folder."""
+        """Check a batch job before anything is spent: checks (failures with their fix), the summary to
+        show, and the confirmation_token for submit_batch_job; include_code adds code for the
+        person's release (snowml_version). output_stage: @DB.SCHEMA.STAGE/path/, an SSE stage."""
         request = BatchJobRequest(
             model=model,
             version=version,
@@ -168,27 +162,17 @@ def register(server: MCPServer, app: App) -> None:
         app.plans[plan.plan_id] = plan
         return _plan_view(app, plan, include_code)
 
-    @server.tool(title="Get job status", annotations=READ_ONLY)
-    @tool_errors
-    def get_job_status(job_id: str) -> JobView:
-        """Status (PENDING, RUNNING, DONE, FAILED, CANCELLING, CANCELLED, INTERNAL_ERROR, DELETED),
-        timestamps, progress, output location and the next step."""
-        job = app.backend.get_job(job_name(job_id))
-        return JobView(job=job, next_step=next_step_for(job))
-
-    @server.tool(title="Wait for job", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     async def wait_for_job(
         job_id: str,
         ctx: Context[Any],
-        timeout_seconds: Annotated[int, Field(ge=1, le=MAX_WAIT_SECONDS)] = 30,
+        timeout_seconds: Annotated[int, Field(ge=0, le=MAX_WAIT_SECONDS)] = 30,
         preview_rows: Annotated[int, Field(ge=0, le=20)] = 5,
     ) -> JobView:
-        """Wait up to timeout_seconds (default 30, at most 55, so the call never hits a client time-out)
-        for a job to finish, sending progress notifications (rows done of total). Returns the current
-        status either way: if still running, call again. When the job is DONE it also verifies the
-        output (output: _SUCCESS present, rows, parts) and, if complete, previews its first
-        preview_rows rows, so no separate inspect_output/preview_results call is needed."""
+        """A job's status and next step, waiting up to timeout_seconds (0: now; at most 55) for it to
+        end, with progress notifications. On DONE: the output verified (_SUCCESS, rows) and
+        preview_rows rows."""
         name = job_name(job_id)
         deadline = time.monotonic() + timeout_seconds
         delay = 0.25
@@ -210,21 +194,20 @@ def register(server: MCPServer, app: App) -> None:
             await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 1.5, 2.0)
 
-    @server.tool(title="Get job logs", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def get_job_logs(
         job_id: str, tail: Annotated[int, Field(ge=1, le=500)] = 50, offset: Annotated[int, Field(ge=0)] = 0
     ) -> LogChunk:
-        """The last `tail` log lines of a job (lines cut at 500 characters). If truncated, pass
-        next_offset back as offset for the lines before."""
+        """A job's last tail log lines; next_offset as offset reaches earlier ones."""
         return app.backend.job_logs(job_name(job_id), tail=tail, offset=offset)
 
-    @server.tool(title="List jobs", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_jobs(
         limit: Annotated[int, Field(ge=1, le=100)] = 20, cursor: str | None = None
     ) -> Page[JobInfo]:
-        """Recent jobs, newest first, with status and output location. Paginated via next_cursor."""
+        """Recent jobs, newest first. Paginated via next_cursor."""
         return app.backend.list_jobs(limit=limit, cursor=cursor)
 
     def describe_submit(plan_id: str) -> str:
@@ -242,11 +225,11 @@ def register(server: MCPServer, app: App) -> None:
             )
         return plan.summary
 
-    @server.tool(title="Submit batch job", annotations=CREATES)
+    @server.tool(annotations=CREATES)
     @gated(app, describe_submit)
     def submit_batch_job(plan_id: str) -> Gated:
-        """Submit a planned batch job (spends compute). Pass the confirmation_token plan_batch_job gave,
-        once the person has said yes to the plan's summary."""
+        """Submit a planned job (spends compute) with plan_batch_job's confirmation_token, after the
+        person's yes to its summary."""
         plan = _plan(app, plan_id)
         with app.submit_lock:  # two calls racing with one approval submit once
             describe_submit(plan_id)
@@ -263,7 +246,7 @@ def register(server: MCPServer, app: App) -> None:
     def describe_cancel(job_id: str) -> str:
         return cancel_summary(app.backend.get_job(job_name(job_id)))
 
-    @server.tool(title="Cancel job", annotations=DESTRUCTIVE)
+    @server.tool(annotations=DESTRUCTIVE)
     @gated(app, describe_cancel)
     def cancel_job(job_id: str) -> Gated:
         """Cancel a running job. Gated."""
@@ -273,7 +256,7 @@ def register(server: MCPServer, app: App) -> None:
     def describe_delete(job_id: str) -> str:
         return delete_summary(app.backend.get_job(job_name(job_id)))
 
-    @server.tool(title="Delete job", annotations=DESTRUCTIVE)
+    @server.tool(annotations=DESTRUCTIVE)
     @gated(app, describe_delete)
     def delete_job(job_id: str) -> Gated:
         """Delete a finished job's record and logs (not its output). Gated."""
@@ -334,7 +317,6 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
         where = stage_location(app, job.output_location)
         info: OutputInfo = app.backend.inspect_output(where)
         check = OutputCheck(
-            location=info.location,
             state=info.state,
             success_marker=info.success_marker,
             rows=info.rows,
@@ -353,6 +335,7 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
         preview = None
         if preview_rows:
             preview = app.backend.preview_results(where, limit=preview_rows, max_cell_chars=200)
+            preview = preview.model_copy(update={"location": None})  # the job's output_location
             check.rows = check.rows if check.rows is not None else preview.total_rows
     except SnowbatchError:
         return JobView(job=job, next_step=next_step_for(job))

@@ -13,15 +13,17 @@ from snowbatch.tools._common import READ_ONLY, object_name, schema_name, tool_er
 
 
 class FunctionView(BaseModel):
+    """One function, said once: the flow per input kind is in ModelFunctions.flows; what holds for most
+    functions (FUNCTION, no params, not partitioned) is left out."""
+
     name: str
     target_method: str
-    function_type: str
     input_kind: str
-    flow: str = Field(description="which flow/skill applies")
     inputs: list[str]
     outputs: list[str]
-    params: list[str]
-    partitioned: bool
+    function_type: str | None = Field(None, description="TABLE_FUNCTION when not a plain FUNCTION")
+    params: list[str] | None = None
+    partitioned: bool | None = None
 
 
 class ModelFunctions(BaseModel):
@@ -40,6 +42,7 @@ class ModelFunctions(BaseModel):
     )
     warehouse: str = Field("", description="how to run it in a warehouse, or what to do instead")
     function_name_needed: bool = Field(description="false when there is one function: omit function=")
+    flows: dict[str, str] = Field(default_factory=dict, description="input kind -> the skill to follow")
     functions: list[FunctionView]
 
 
@@ -50,10 +53,10 @@ class VersionList(BaseModel):
     advice: str
 
 
-_FLOWS = {
-    "tabular": "tabular: a table or inline rows (skill batch-inference-jobs, or batch-inference-warehouse)",
-    "files": "files (non-template): stage files → column_handling (skill batch-inference-files)",
-    "chat": "chat (template): OpenAI messages with stage paths (skill batch-inference-chat)",
+FLOWS = {
+    "tabular": "a table or inline rows: batch-inference-jobs, or batch-inference-warehouse",
+    "files": "stage files with column_handling: batch-inference-files",
+    "chat": "OpenAI messages: batch-inference-chat",
 }
 
 
@@ -61,18 +64,17 @@ def _view(f: FunctionInfo) -> FunctionView:
     return FunctionView(
         name=f.name,
         target_method=f.target_method,
-        function_type=f.function_type,
         input_kind=f.input_kind,
-        flow=_FLOWS[f.input_kind],
         inputs=[i.describe() for i in f.inputs],
         outputs=[o.describe() for o in f.outputs],
-        params=[f"{p.name}: {p.dtype} = {p.default!r}" for p in f.params],
-        partitioned=f.is_partitioned,
+        function_type=None if f.function_type == "FUNCTION" else f.function_type,
+        params=[f"{p.name}: {p.dtype} = {p.default!r}" for p in f.params] or None,
+        partitioned=True if f.is_partitioned else None,
     )
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="List models", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_models(
         database: str | None = None,
@@ -81,16 +83,16 @@ def register(server: MCPServer, app: App) -> None:
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
         cursor: str | None = None,
     ) -> Page[ModelSummary]:
-        """Models in a schema (default: the connection's) with version count, default version, comment.
-        `like` is a SQL LIKE pattern (case-insensitive). Paginated: pass next_cursor back as cursor."""
+        """Models in a schema (default: the connection's) with their default version. like: a SQL LIKE
+        pattern."""
         return app.backend.list_models(
             schema_name(app, database, schema), like=like, limit=limit, cursor=cursor
         )
 
-    @server.tool(title="List model versions", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_model_versions(model: str) -> VersionList:
-        """Versions of a model (DB.SCHEMA.MODEL): default flag, aliases, created, where each can run."""
+        """A model's versions: default, aliases, created, where each runs."""
         name = object_name(app, model, "model")
         versions = app.backend.list_model_versions(name)
         default = next((v.version for v in versions if v.is_default), None)
@@ -101,12 +103,11 @@ def register(server: MCPServer, app: App) -> None:
         )
         return VersionList(model=str(name), versions=versions, default_version=default, advice=advice)
 
-    @server.tool(title="Show model functions", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def show_model_functions(model: str, version: str | None = None) -> ModelFunctions:
-        """Functions of a model version (default: the default version) with signatures, the input kind
-        (tabular / files / chat), which flow applies, and whether it can run in a warehouse. Without
-        version it also lists the model's versions, so one call answers "which version, which function"."""
+        """A model version's functions (default: the default version): signatures, input kind, flow,
+        whether it runs in a warehouse; and the model's versions."""
         name = object_name(app, model, "model")
         detail = app.backend.version_detail(name, Identifier.parse(version) if version else None)
         # One call instead of list_model_versions + show_model_functions when the person named only the
@@ -130,6 +131,7 @@ def register(server: MCPServer, app: App) -> None:
             approach=approach,
             **_warehouse_fields(detail),
             function_name_needed=len(detail.functions) > 1,
+            flows={k: FLOWS[k] for k in sorted({f.input_kind for f in detail.functions})},
             functions=[_view(f) for f in detail.functions],
         )
 
@@ -139,9 +141,8 @@ def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:
     if detail.runs_in_warehouse:
         return {
             "warehouse_runnable": True,
-            "warehouse": "preview_in_warehouse(model, version, function, table= or query=) shows a few "
-            "rows; run_in_warehouse(..., output_table=) writes a table (approval needed); SQL/dbt/Dynamic "
-            "Table code via generate_code (sql_model_function, dbt_model, dynamic_table).",
+            "warehouse": "preview_in_warehouse shows rows; run_in_warehouse writes a table (gated); "
+            "generate_code has the SQL, dbt and Dynamic Table forms.",
         }
     places = ", ".join(detail.runnable_in) or "SNOWPARK_CONTAINER_SERVICES"
     why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {places}"

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from snowbatch.app import App
 from snowbatch.core.errors import Conflict, InvalidRequest
+from snowbatch.core.output import LISTED, MAX_LISTED, cut_listing
 from snowbatch.core.records import OutputInfo, ResultPreview
 from snowbatch.tools._common import (
     CREATES,
@@ -18,6 +19,8 @@ from snowbatch.tools._common import (
     stage_location,
     tool_errors,
 )
+
+MAX_CELL_CHARS = 200  # longer cells are cut in previews
 
 
 def register(server: MCPServer, app: App) -> None:
@@ -33,38 +36,40 @@ def register(server: MCPServer, app: App) -> None:
                 raise InvalidRequest(
                     f"Job {job.job_id} is a warehouse run: its result is the table {job.output_location}, "
                     "not files on a stage.",
-                    "Follow it with get_job_status; once DONE, read the table (describe_input shows it).",
+                    "Follow it with wait_for_job; once DONE, read the table (describe_input shows it).",
                 )
             if not job.output_location:
                 raise InvalidRequest(f"Job {job.job_id} has no output location.", "Pass location= instead.")
             return stage_location(app, job.output_location)
         return stage_location(app, location or "")
 
-    @server.tool(title="Inspect output", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
-    def inspect_output(job_id: str | None = None, location: str | None = None) -> OutputInfo:
-        """Files, bytes and rows (from Parquet metadata) of a job's output, and whether _SUCCESS is there:
-        state complete, partial (parts but no _SUCCESS: never a full result), foreign (other files, not a
-        job's output) or empty. With
-        job_id, the advice for partial output says why it is partial and what to do."""
-        info = app.backend.inspect_output(location_of(job_id, location))
+    def inspect_output(
+        job_id: str | None = None,
+        location: str | None = None,
+        limit: Annotated[int, Field(ge=1, le=MAX_LISTED)] = LISTED,
+    ) -> OutputInfo:
+        """A job's (or location's) output files, bytes, rows and _SUCCESS. state: complete; partial
+        (never a full result); foreign (not a job's output); empty. With job_id, the advice says what
+        to do."""
+        info = cut_listing(app.backend.inspect_output(location_of(job_id, location)), limit)
         if job_id is not None:
             from snowbatch.core.output import advise_for_job
 
             info = advise_for_job(info, app.backend.get_job(object_name(app, job_id, "job")))
         return info
 
-    @server.tool(title="Preview results", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def preview_results(
         job_id: str | None = None,
         location: str | None = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 10,
-        max_cell_chars: Annotated[int, Field(ge=10, le=2000)] = 200,
     ) -> ResultPreview:
-        """The first rows of a job's Parquet results (input columns + model outputs), long cells cut."""
+        """The first rows of a job's results (inputs and outputs), long cells cut."""
         return app.backend.preview_results(
-            location_of(job_id, location), limit=limit, max_cell_chars=max_cell_chars
+            location_of(job_id, location), limit=limit, max_cell_chars=MAX_CELL_CHARS
         )
 
     def describe_save(
@@ -85,7 +90,7 @@ def register(server: MCPServer, app: App) -> None:
         }[mode]
         return f"Load the Parquet results under {where} into table {target} ({what})."
 
-    @server.tool(title="Save results to table", annotations=CREATES)
+    @server.tool(annotations=CREATES)
     @gated(app, describe_save)
     def save_results_to_table(
         table: str,
@@ -93,7 +98,7 @@ def register(server: MCPServer, app: App) -> None:
         location: str | None = None,
         mode: Literal["error", "overwrite", "append"] = "error",
     ) -> Gated:
-        """Load a finished job's results into a table (only complete output, with _SUCCESS). Gated."""
+        """Load a finished job's complete results into a table. Gated."""
         target = object_name(app, table, "table")
         rows = app.backend.save_results_to_table(location_of(job_id, location), target, mode=mode)
         return done(f"Wrote {rows:,} rows to {target}.", table=str(target), rows=rows)

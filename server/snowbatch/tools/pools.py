@@ -26,22 +26,20 @@ from snowbatch.tools._common import (
 
 class PoolList(BaseModel):
     pools: list[PoolInfo]
+    recommendation: PoolAdvice | None = Field(None, description="with model: the pool to use and why")
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="List compute pools", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
-    def list_compute_pools() -> PoolList:
-        """Compute pools this role can use: state, instance family (vCPU, memory, GPUs) and nodes."""
-        return PoolList(pools=app.backend.list_compute_pools())
-
-    @server.tool(title="Recommend compute pool", annotations=READ_ONLY)
-    @tool_errors
-    def recommend_compute_pool(
-        model: str, version: str | None = None, function: str | None = None
-    ) -> PoolAdvice:
-        """The best existing pool for a model version (CPU vs GPU from the model and its input kind) and
-        why, or the instance family to create. Confirm the choice with the person."""
+    def list_compute_pools(
+        model: str | None = None, version: str | None = None, function: str | None = None
+    ) -> PoolList:
+        """Compute pools this role can use. With a model, also the one to use for it and why, or the
+        family to create."""
+        pools = app.backend.list_compute_pools()
+        if model is None:
+            return PoolList(pools=pools)
         detail = app.backend.version_detail(
             object_name(app, model, "model"), Identifier.parse(version) if version else None
         )
@@ -50,7 +48,7 @@ def register(server: MCPServer, app: App) -> None:
             if function or len(detail.functions) == 1
             else detail.functions[0].input_kind
         )
-        return recommend(detail, kind, app.backend.list_compute_pools())
+        return PoolList(pools=pools, recommendation=recommend(detail, kind, pools))
 
     # The describe functions validate before the person is asked: a request that cannot succeed is
     # refused with its fix at once, never after an approval.
@@ -88,7 +86,7 @@ def register(server: MCPServer, app: App) -> None:
             f"{auto_suspend_secs}. A running pool costs credits while it has nodes.{note}"
         )
 
-    @server.tool(title="Create compute pool", annotations=CREATES)
+    @server.tool(annotations=CREATES)
     @gated(app, describe_create)
     def create_compute_pool(
         name: str,
@@ -125,7 +123,7 @@ def register(server: MCPServer, app: App) -> None:
             "It starts billing while nodes run."
         )
 
-    @server.tool(title="Resume compute pool", annotations=CREATES_IDEMPOTENT)
+    @server.tool(annotations=CREATES_IDEMPOTENT)
     @gated(app, describe_resume)
     def resume_compute_pool(name: str) -> Gated:
         """Resume a SUSPENDED compute pool. Gated."""

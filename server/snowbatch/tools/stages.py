@@ -31,10 +31,11 @@ class StageList(BaseModel):
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="List stages", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_stages(database: str | None = None, schema: str | None = None) -> StageList:
-        """Stages in a schema with kind and encryption. Batch output needs an internal SNOWFLAKE_SSE stage."""
+        """Stages in a schema: kind, encryption, and which can take batch output (internal,
+        SNOWFLAKE_SSE)."""
         sc = schema_name(app, database, schema)
         stages = app.backend.list_stages(sc)
         reasons = {s.name: r for s in stages if (r := unusable_reason(s))}
@@ -65,9 +66,9 @@ def register(server: MCPServer, app: App) -> None:
             f"on the {app.backend.name} backend."
         )
 
-    @server.tool(title="Create SSE stage", annotations=CREATES_IDEMPOTENT)
+    @server.tool(annotations=CREATES_IDEMPOTENT)
     @gated(app, describe_create)
     def create_stage(stage: str, comment: str | None = None) -> Gated:
-        """Create an internal stage with SNOWFLAKE_SSE encryption (what batch jobs need). Gated."""
+        """Create an internal SNOWFLAKE_SSE stage for batch output. Gated."""
         info = app.backend.create_stage(object_name(app, stage, "stage"), comment=comment)
         return done(f"Stage {info.name} is ready ({info.encryption}).", stage=info.model_dump())

@@ -116,7 +116,7 @@ def _preview(app: App, spec: Any, warnings: list[str], limit: int) -> Gated:
 
 
 def register(server: MCPServer, app: App) -> None:
-    @server.tool(title="Preview model in warehouse", annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     @tool_errors
     def preview_in_warehouse(
         model: str,
@@ -128,8 +128,7 @@ def register(server: MCPServer, app: App) -> None:
         preview_limit: Annotated[int, Field(ge=1, le=100)] = 10,
     ) -> Gated:
         """Run a model function in the warehouse (ModelVersion.run) on the first preview_limit rows of
-        table= DB.SCHEMA.TABLE or query= one SELECT (WITH allowed), after checking the columns against
-        the signature: input columns + outputs. Writes nothing."""
+        table= or query= (a SELECT). Writes nothing."""
         spec, warnings = _resolve(
             app,
             model=model,
@@ -175,7 +174,7 @@ def register(server: MCPServer, app: App) -> None:
             )
         return summary
 
-    @server.tool(title="Run model in warehouse into a table", annotations=DESTRUCTIVE)
+    @server.tool(annotations=DESTRUCTIVE)
     @gated(app, describe_write)
     def run_in_warehouse(
         model: str,
@@ -187,10 +186,8 @@ def register(server: MCPServer, app: App) -> None:
         partition_column: str | None = None,
         mode: Mode = "error",
     ) -> Gated:
-        """Write a model function's results for every row of table= or query= to output_table
-        (ModelVersion.run, in the warehouse), as an asynchronous query job: follow its job_id with
-        wait_for_job, stop it with cancel_job. mode: error (refuse an existing table), overwrite
-        (replace it), append. Gated."""
+        """Write a model function's results for all rows of table= or query= to output_table
+        (ModelVersion.run) as an async query job; follow it with wait_for_job. Gated."""
         spec, _ = _resolve(
             app,
             model=model,

@@ -46,7 +46,7 @@ class LocalOutput:
         if not parts:
             raise NotFound(
                 f"No Parquet results under {location}.",
-                "Check the job's output_location (get_job_status) and inspect_output.",
+                "Check the job's output_location (wait_for_job) and inspect_output.",
             )
         total = sum(pq.ParquetFile(p).metadata.num_rows for _, p in parts)
         rows: list[dict[str, Any]] = []
@@ -72,7 +72,7 @@ class LocalOutput:
         if not parts:
             raise NotFound(
                 f"No Parquet results under {location}; nothing to save.",
-                "Check the job finished (get_job_status) and its output location.",
+                "Check the job finished (wait_for_job) and its output location.",
             )
         info = self.inspect(location)
         if not info.success_marker:

@@ -53,7 +53,7 @@ class LocalPools:
             raise NotFound(
                 f"Compute pool {name} does not exist or this role has no USAGE on it."
                 f"{did_you_mean(name.name, list(pools))}",
-                "list_compute_pools shows the pools you can use; recommend_compute_pool picks one.",
+                "list_compute_pools shows the pools you can use and, given the model, picks one.",
             )
         return self._info(name.name, pools[name.name], self.busy())
 

@@ -160,7 +160,7 @@ class Jobs:
         if row is None:
             raise NotFound(
                 f"No live job service {job_id}: its logs are gone once it is dropped.",
-                "Call get_job_status for its final status; logs of dropped jobs may remain in the "
+                "Call wait_for_job for its final status; logs of dropped jobs may remain in the "
                 "account's event table.",
             )
         import yaml

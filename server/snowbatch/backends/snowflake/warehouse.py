@@ -291,7 +291,7 @@ class SnowflakeWarehouse:
         if info.is_terminal:
             raise InvalidRequest(
                 f"Warehouse job {job_id} is already {info.status}; there is nothing to cancel.",
-                "Call get_job_status for its outcome.",
+                "Call wait_for_job for its outcome.",
             )
         self._s.rows(
             "SELECT SYSTEM$CANCEL_QUERY(?)",
