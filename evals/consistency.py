@@ -90,7 +90,7 @@ def check_tools(tools: dict[str, ToolInfo], read_only_tools: dict[str, ToolInfo]
 
 
 def check_skill_names(tools: dict[str, ToolInfo]) -> list[Finding]:
-    from snowbatch.core.codegen import list_templates
+    from snowbatch.templates import list_templates
 
     named_tools, named_templates = skill_names()
     unknown_tools = {n: sorted(w) for n, w in named_tools.items() if n not in tools}

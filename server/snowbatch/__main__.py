@@ -1,3 +1,3 @@
-from snowbatch.entry import main
+from snowbatch.cli.entry import main
 
 main()

@@ -10,8 +10,9 @@ from snowbatch.backends.base import Backend
 from snowbatch.core.errors import SnowbatchError
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
+from snowbatch.core.plan_facts import PlanFacts
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
-from snowbatch.core.preflight import PlanFacts, run_preflight
+from snowbatch.core.preflight import run_preflight
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.core.signatures import find_function
 from snowbatch.core.stage_use import unusable_reason, usable_for_output
@@ -93,7 +94,7 @@ def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str
     )
     facts = gather_facts(backend, request)
     pre = run_preflight(request, facts)
-    from snowbatch.core.codegen import render_for_spec
+    from snowbatch.templates import render_for_spec
 
     try:
         rendered = render_for_spec(pre.spec, snowml_version)

@@ -1,4 +1,5 @@
-"""Where the shipped skills/ and templates/ are: inside an installed wheel, or in a source checkout."""
+"""What is installed beside the server: the shipped skills/ and templates/ (inside the wheel, or in a
+source checkout) and the snowflake-ml-python release."""
 
 from __future__ import annotations
 
@@ -25,3 +26,13 @@ def skills_dir() -> Path:
 
 def templates_dir() -> Path:
     return _bundled("templates")
+
+
+def installed_snowml_version() -> str | None:
+    """The snowflake-ml-python this server runs with, read from package metadata (no import of it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("snowflake-ml-python")
+    except metadata.PackageNotFoundError:
+        return None

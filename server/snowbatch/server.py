@@ -86,13 +86,9 @@ class SnowbatchServer(MCPServer):
 
 
 def make_backend(settings: Settings) -> Backend:
-    if settings.resolved_backend() == "snowflake":
-        from snowbatch.backends.snowflake.backend import SnowflakeBackend
+    from snowbatch.backends import create_backend
 
-        return SnowflakeBackend(settings)
-    from snowbatch.backends.local.backend import LocalBackend
-
-    return LocalBackend(settings.home)
+    return create_backend(settings.resolved_backend(), settings)
 
 
 def build_server(settings: Settings | None = None, *, backend: Backend | None = None) -> MCPServer:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SPCS_TOKEN_FILE = Path("/snowflake/session/token")
@@ -38,8 +37,8 @@ def snowflake_config_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SNOWBATCH_", extra="ignore")
 
-    backend: Literal["auto", "local", "snowflake"] = Field(
-        "auto", description="auto: snowflake when a connection is configured, else local"
+    backend: str = Field(
+        "auto", description="auto (snowflake when a connection is configured, else local), or a backend name"
     )
     home: Path = Field(default_factory=default_home, description="the local account's folder")
     connection_name: str | None = Field(None, description="a connection in connections.toml")
@@ -51,10 +50,21 @@ class Settings(BaseSettings):
     password: SecretStr | None = None
     private_key_passphrase: SecretStr | None = None
 
-    def resolved_backend(self) -> Literal["local", "snowflake"]:
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from snowbatch.backends import backend_names
+
+        if value != "auto" and value not in backend_names():
+            raise ValueError(f"backend must be auto or one of {', '.join(backend_names())}")
+        return value
+
+    def resolved_backend(self) -> str:
+        from snowbatch.backends import DEFAULT_BACKEND
+
         if self.backend != "auto":
             return self.backend
-        return "snowflake" if snowflake_connection_configured(self.connection_name) else "local"
+        return "snowflake" if snowflake_connection_configured(self.connection_name) else DEFAULT_BACKEND
 
 
 def snowflake_connection_configured(connection_name: str | None) -> bool:

@@ -154,8 +154,8 @@ def packaged_media_models() -> dict[str, tuple[Path, str, list[str]]]:
     from snowflake.ml.model._packager.model_packager import ModelPackager
     from snowflake.ml.model.custom_model import ModelContext
 
-    from snowbatch import sample_models as sm
-    from snowbatch.sample_models import chat_demo, file_inspectors
+    from snowbatch.samples import models as sm
+    from snowbatch.samples.models import chat_demo, file_inspectors
 
     root = Path(tempfile.mkdtemp(prefix="snowbatch-media-models-"))
     out = {}
@@ -175,7 +175,7 @@ def packaged_media_models() -> dict[str, tuple[Path, str, list[str]]]:
 
 def seed_media(account: FakeAccount, files: dict[str, bytes] | None = None) -> FakeAccount:
     """ML.PUBLIC: the files and chat demo models and an SSE stage MEDIA holding `files`."""
-    from snowbatch import sample_models as sm
+    from snowbatch.samples import models as sm
 
     db, sc = samples.DATABASE, samples.SCHEMA
     for name, (folder, spec, methods) in packaged_media_models().items():

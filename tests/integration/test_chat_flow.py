@@ -13,7 +13,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from snowbatch import sample_models as sm
+from snowbatch.samples import models as sm
 from tests.integration.deployments import Deployment, local_deployment
 from tests.integration.helpers import approve_and_submit, call, wait_done
 from tests.integration.test_files_flow import media_template  # noqa: F401 - shared session fixture

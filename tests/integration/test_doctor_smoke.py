@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from snowbatch.backends.snowflake.doctor import Finding
-from snowbatch.cli import app
-from snowbatch.smoke import SmokeReport, Step
+from snowbatch.cli.main import app
+from snowbatch.cli.smoke import SmokeReport, Step
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def smoke_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return report
 
     monkeypatch.setattr("snowbatch.server.doctor", lambda settings: [Finding("connection", True, "ok")])
-    monkeypatch.setattr("snowbatch.smoke_account.run_smoke", fake_run_smoke)
+    monkeypatch.setattr("snowbatch.cli.smoke_account.run_smoke", fake_run_smoke)
     return calls
 
 

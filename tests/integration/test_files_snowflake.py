@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from snowbatch import sample_models as sm
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.planning import make_plan
+from snowbatch.samples import models as sm
 from tests.fakes import make_fake_snowflake_backend
 from tests.fakes.seed import seed_media
 

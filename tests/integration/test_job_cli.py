@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from snowbatch.backends.local.backend import LocalBackend
-from snowbatch.cli import app
+from snowbatch.cli.main import app
 from snowbatch.core.records import JobInfo
 from tests.integration.test_job_support import (
     group_members,

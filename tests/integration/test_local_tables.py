@@ -75,7 +75,7 @@ def test_load_table_resolves_headers_as_sql_would_or_keeps_their_case_when_asked
 ) -> None:
     from typer.testing import CliRunner
 
-    from snowbatch.cli import app
+    from snowbatch.cli.main import app
 
     data = tmp_path / "odd.csv"
     data.write_text('tenure months,Mixed,plain,"""Quoted"""\n1,2,3,4\n', encoding="utf-8")

@@ -41,7 +41,7 @@ def test_the_wheel_ships_skills_and_templates_and_finds_them(tmp_path: Path) -> 
     probe = (
         f"import sys; sys.path.insert(0, {str(site)!r}); import snowbatch.resources as r; "
         "print(r.skills_dir()); print(r.templates_dir()); "
-        "from snowbatch.core.codegen import list_templates; print(len(list_templates()))"
+        "from snowbatch.templates import list_templates; print(len(list_templates()))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=tmp_path

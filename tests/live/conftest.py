@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from snowbatch.smoke import SmokeTarget
+from snowbatch.cli.smoke import SmokeTarget
 from tests.live.cassette import Recorder
 
 LIVE_CONNECTION = os.environ.get("SNOWBATCH_LIVE_CONNECTION")
@@ -64,8 +64,8 @@ def live_run(tmp_path: Path) -> Iterator[LiveRun]:
         yield _fake_run(tmp_path, recorder)
         return
     from snowbatch.backends.snowflake import SnowflakeBackend
+    from snowbatch.cli.smoke_account import SmokeAccount, throwaway_schema
     from snowbatch.settings import Settings
-    from snowbatch.smoke_account import SmokeAccount, throwaway_schema
 
     pool = os.environ.get("SNOWBATCH_LIVE_POOL")
     if not pool:

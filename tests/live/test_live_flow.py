@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from snowbatch.cli.smoke import Step, run_flow
 from snowbatch.server import build_server
-from snowbatch.smoke import Step, run_flow
 from tests.live.cassette import Entry, compare, load
 from tests.live.conftest import CASSETTES, LiveRun
 

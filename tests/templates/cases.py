@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from snowbatch.core.codegen import list_templates
+from snowbatch.templates import list_templates
 from tests.templates.chat_cases import CHAT_CASES, OUT
 from tests.templates.required_only import required_only
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from snowbatch.core.codegen import render
 from snowbatch.core.errors import InvalidRequest
+from snowbatch.templates import render
 
 CHAT = {
     "model": "ML.PUBLIC.LLAMA",

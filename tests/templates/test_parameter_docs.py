@@ -5,12 +5,12 @@ optional with a valid default if it has one; never both. The manifest loader ref
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from snowbatch.core import codegen
-from snowbatch.core.codegen import ParameterInfo, TemplateInfo, list_templates
+from snowbatch.core.codegen import ParameterInfo, TemplateInfo
+from snowbatch.templates import list_templates
 
 # Words that tell how to leave a parameter out: a required parameter's description has none of them.
 LEAVE_OUT_WORDS = re.compile(r"\b(omit|omitted|optional|optionally|default|defaults|leave|if absent)\b", re.I)
@@ -53,10 +53,11 @@ def test_parameters_newer_than_the_oldest_release_say_since_when() -> None:
     assert engine.since is None and engine.choices_since == {"python_generic": "1.29.0"}
 
 
-def _manifest_with(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, parameters: str = ""
-) -> None:
-    (tmp_path / "manifest.yaml").write_text(
+def _manifest_with(template: str, parameters: str = "") -> codegen.TemplateSet:
+    """A template set built from the given manifest text, as snowbatch.templates builds the bundled one."""
+    import yaml
+
+    manifest = yaml.safe_load(
         "parameters:\n"
         "  pool: {type: plain_identifier, description: a pool}\n"
         "  nodes: {type: integer, min: 1, max: 10, default: 1, description: nodes}\n"
@@ -65,8 +66,7 @@ def _manifest_with(
         f"{parameters}"
         f"templates:\n  t: {{file: t.sql.j2, language: sql, summary: s, {template}}}\n"
     )
-    (tmp_path / "t.sql.j2").write_text("SELECT 1;\n")
-    monkeypatch.setattr(codegen, "_templates_dir", lambda: tmp_path)
+    return codegen.TemplateSet(manifest, {"t.sql.j2": "SELECT 1;\n"})
 
 
 @pytest.mark.parametrize(
@@ -80,19 +80,14 @@ def _manifest_with(
         ("optional: [size]", "  size: {type: integer, min: 1, max: 5, default: 9, description: s}\n", "size"),
     ],
 )
-def test_the_manifest_loader_refuses_contradictory_docs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, parameters: str, refusal: str
-) -> None:
-    _manifest_with(tmp_path, monkeypatch, template, parameters)
+def test_the_manifest_loader_refuses_contradictory_docs(template: str, parameters: str, refusal: str) -> None:
     with pytest.raises(ValueError, match=re.escape(refusal)):
-        list_templates()
+        _manifest_with(template, parameters)
 
 
-def test_the_manifest_loader_accepts_consistent_docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _manifest_with(
-        tmp_path, monkeypatch, "required: [pool], optional: [nodes, table, query], one_of: [[table, query]]"
-    )
-    (info,) = list_templates()
+def test_the_manifest_loader_accepts_consistent_docs() -> None:
+    made = _manifest_with("required: [pool], optional: [nodes, table, query], one_of: [[table, query]]")
+    (info,) = codegen.list_templates(made)
     assert [(p.name, p.required, p.default) for p in info.parameters] == [
         ("pool", True, None),
         ("nodes", False, 1),

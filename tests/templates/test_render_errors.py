@@ -4,14 +4,13 @@ and what to do next — and never as template-engine text ("'x' is undefined", a
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from snowbatch.core import codegen
-from snowbatch.core.codegen import list_templates, render
 from snowbatch.core.errors import InvalidRequest, SnowbatchError
+from snowbatch.templates import list_templates, render
 from tests.templates.cases import REQUIRED_ONLY_CASES
 
 ENGINE_TEXT = re.compile(r"jinja|undefined|dict object|has no attribute|traceback", re.IGNORECASE)
@@ -103,16 +102,19 @@ def test_parameter_names_that_are_not_text_are_refused_as_unknown() -> None:
 # -- a defect inside a template is still said in our words ---------------------------------------
 
 
-def _template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    (tmp_path / "manifest.yaml").write_text(
+def _template(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """Bind a one-template set (with `body`) where the bundled templates are, for `refusal` to render."""
+    import yaml
+
+    manifest = yaml.safe_load(
         "parameters:\n"
         "  pool: {type: plain_identifier, description: a pool}\n"
         "  settings: {type: mapping, description: settings}\n"
         "templates:\n"
         "  broken: {file: broken.sql.j2, language: sql, summary: s, required: [pool], optional: [settings]}\n"
     )
-    (tmp_path / "broken.sql.j2").write_text(body)
-    monkeypatch.setattr(codegen, "_templates_dir", lambda: tmp_path)
+    made = codegen.TemplateSet(manifest, {"broken.sql.j2": body})
+    monkeypatch.setattr("snowbatch.templates.bundled", lambda: made)
 
 
 @pytest.mark.parametrize(
@@ -126,9 +128,9 @@ def _template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Non
     ],
 )
 def test_a_defect_inside_a_template_is_said_in_our_words(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, said: str
+    monkeypatch: pytest.MonkeyPatch, body: str, said: str
 ) -> None:
-    _template(tmp_path, monkeypatch, body)
+    _template(monkeypatch, body)
     error = refusal("broken", {"pool": "P", "settings": {"n": 1}})
     assert error.code == "template_defect" and not isinstance(error, InvalidRequest)
     assert error.problem.startswith("Template broken could not be rendered") and said in error.problem
@@ -136,10 +138,8 @@ def test_a_defect_inside_a_template_is_said_in_our_words(
     assert error.next_step.startswith("Report it")
 
 
-def test_a_refusal_written_in_a_template_reaches_the_caller_as_it_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _template(tmp_path, monkeypatch, '{{ fail("The pool is busy.", "Try later.") }}\n')
+def test_a_refusal_written_in_a_template_reaches_the_caller_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    _template(monkeypatch, '{{ fail("The pool is busy.", "Try later.") }}\n')
     error = refusal("broken", {"pool": "P"})
     assert isinstance(error, InvalidRequest)
     assert (error.problem, error.next_step) == ("The pool is busy.", "Try later.")

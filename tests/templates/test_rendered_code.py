@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from snowbatch.core.codegen import RenderedCode, list_templates, render
+from snowbatch.core.codegen import RenderedCode
 from snowbatch.core.errors import InvalidRequest
+from snowbatch.templates import list_templates, render
 from tests.templates.cases import CASES, REQUIRED_ONLY_CASES, TARGET_RELEASES, _key, case_id, cases_for
 
 # Rendered code is checked as a user's own file would be: no project config, Python 3.9 syntax (the

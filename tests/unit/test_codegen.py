@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from snowbatch.core import codegen
-from snowbatch.core.codegen import import_block, list_templates, py_literal, render, sql_literal
+from snowbatch.core.codegen import import_block, py_literal, sql_literal
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 from snowbatch.resources import templates_dir
+from snowbatch.templates import bundled, list_templates, render
 
 JOB = {
     "model": "ML.PUBLIC.CHURN",
@@ -43,7 +44,7 @@ def test_every_template_has_a_file_a_summary_and_described_parameters() -> None:
         for group in info.one_of:
             assert set(group) <= {p.name for p in info.parameters}, info.name
     files = {p.name for p in templates_dir().glob("*.j2") if not p.name.startswith("_")}
-    manifest_files = {codegen._manifest(templates_dir()).templates[i.name]["file"] for i in infos}
+    manifest_files = {bundled().manifest.templates[i.name]["file"] for i in infos}
     assert manifest_files == files
 
 
@@ -129,7 +130,7 @@ def test_an_unsupported_target_release_is_refused() -> None:
 
 def test_the_default_target_is_the_installed_release(monkeypatch: pytest.MonkeyPatch) -> None:
     assert render("run_batch_tabular", JOB).target_version == metadata.version("snowflake-ml-python")
-    monkeypatch.setattr(codegen, "installed_snowml_version", lambda: None)
+    monkeypatch.setattr("snowbatch.resources.installed_snowml_version", lambda: None)
     assert "Pass snowml_version" in _problem(lambda: render("run_batch_tabular", JOB)).next_step
 
 

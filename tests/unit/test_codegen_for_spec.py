@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from snowbatch.core.codegen import render_for_spec, spec_parameters
+from snowbatch.core.codegen import spec_parameters
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.requests import BatchJobSpec, ResolvedInput
+from snowbatch.templates import render_for_spec
 
 
 def spec(input_: ResolvedInput, **overrides: Any) -> BatchJobSpec:

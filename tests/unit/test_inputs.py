@@ -13,7 +13,8 @@ from snowbatch.backends.local.inputs import (
     guess_mime,
     resolve_chat_messages,
 )
-from snowbatch.core.preflight import PlanFacts, run_preflight
+from snowbatch.core.plan_facts import PlanFacts
+from snowbatch.core.preflight import run_preflight
 from snowbatch.core.records import FileListing, PoolInfo, StageFile, StageInfo, VersionDetail
 from snowbatch.core.requests import BatchJobRequest, ResolvedInput, chat_messages_for_file
 from snowbatch.core.signatures import functions_from_model_spec

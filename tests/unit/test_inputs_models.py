@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from snowflake.ml.model.custom_model import ModelContext
 
-from snowbatch.sample_models import chat_demo, file_inspectors
+from snowbatch.samples.models import chat_demo, file_inspectors
 
 RED_BAND = chat_demo.png_bytes(48, 32, lambda x, y: (220, 30, 30) if y < 24 else (30, 60, 210))
 

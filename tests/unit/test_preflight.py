@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from snowbatch.core.preflight import PlanFacts, run_preflight
+from snowbatch.core.plan_facts import PlanFacts
+from snowbatch.core.preflight import run_preflight
 from snowbatch.core.records import (
     ColumnInfo,
     FileListing,

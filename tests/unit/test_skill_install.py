@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from snowbatch.resources import skills_dir
-from snowbatch.skill_install import (
+from snowbatch.cli.install_skills import (
     BACKUP_DIR_NAME,
     MANIFEST_NAME,
     Scope,
@@ -18,6 +17,7 @@ from snowbatch.skill_install import (
     shipped_skills,
     split_frontmatter,
 )
+from snowbatch.resources import skills_dir
 
 SHIPPED = {f"{s.directory.name}/{rel}" for s in shipped_skills() for rel in s.files}
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from snowbatch.cli.install_skills import Skill, shipped_skills, split_frontmatter
 from snowbatch.resources import skills_dir
-from snowbatch.skill_install import Skill, shipped_skills, split_frontmatter
 
 SKILLS = shipped_skills(skills_dir())
 SKILL_IDS = [s.name for s in SKILLS]
@@ -190,7 +190,7 @@ def gated_tools(live_tools: dict[str, bool]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def template_names() -> set[str]:
-    from snowbatch.core.codegen import list_templates
+    from snowbatch.templates import list_templates
 
     names = {t.name for t in list_templates()}
     assert names, "codegen lists no templates"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from snowbatch.core.codegen import list_templates, render
+from snowbatch.templates import list_templates, render
 from tests.templates.cases import TARGET_RELEASES, case_id, cases_for
 from tests.wheelcheck.binding import check_bindings
 from tests.wheelcheck.wheels import api_index

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from snowbatch.core.codegen import render
+from snowbatch.templates import render
 from tests.wheelcheck.binding import check_bindings
 from tests.wheelcheck.wheels import api_index
 

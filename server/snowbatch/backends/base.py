@@ -7,7 +7,7 @@ for every anticipated failure. They are synchronous: MCP runs sync tools in work
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import (
@@ -22,19 +22,18 @@ from snowbatch.core.records import (
     RelationInfo,
     ResultPreview,
     StageInfo,
+    TableWriteMode,
     VersionDetail,
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
 from snowbatch.core.warehouse import WarehouseRunSpec
 
-TableWriteMode = Literal["error", "overwrite", "append"]
-
 
 @runtime_checkable
 class Backend(Protocol):
     @property
-    def name(self) -> Literal["local", "snowflake"]: ...
+    def name(self) -> str: ...
 
     # --- environment -------------------------------------------------------------------------
     def environment(self) -> EnvironmentInfo: ...

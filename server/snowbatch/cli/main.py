@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from snowbatch.cli_jobs import jobs_app
+from snowbatch.cli.jobs import jobs_app
 from snowbatch.core.errors import SnowbatchError
 from snowbatch.settings import Settings
 
@@ -43,7 +43,7 @@ def _fail(exc: SnowbatchError) -> None:
 )
 def serve(ctx: typer.Context) -> None:
     """Run the MCP server (stdio for Claude Code / Cursor; http for streamable HTTP). See `serve --help`."""
-    from snowbatch.entry import run_serve
+    from snowbatch.cli.serve import run_serve
 
     run_serve(ctx.args)
 
@@ -65,13 +65,13 @@ def demo(
     """Seed a fresh local account and run the whole batch job flow through a real MCP client."""
     import sys
 
-    from snowbatch.demo import DemoFailed, run_demo
+    from snowbatch.demo.tabular import DemoFailed, run_demo
 
     target = home or (_settings().home / ("demo-files" if files else "demo"))
     approve = True if (yes or not sys.stdin.isatty()) else None
     try:
         if files:
-            from snowbatch.demo_files import run_files_demo
+            from snowbatch.demo.files import run_files_demo
 
             result = run_files_demo(target, approve=approve)
         else:
@@ -200,7 +200,7 @@ def doctor(
 
 
 def _smoke(settings: Any, *, pool: str | None, database: str | None, files: bool, yes: bool) -> None:
-    from snowbatch.smoke_account import run_smoke
+    from snowbatch.cli.smoke_account import run_smoke
 
     if not pool:
         err.print("--smoke needs --pool: an existing compute pool (the smoke run never creates one).")
@@ -242,7 +242,7 @@ def skills_install(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would change, change nothing")] = False,
 ) -> None:
     """Install the batch-inference skills; files you edited are kept unless --force (which backs them up)."""
-    from snowbatch.skill_install import install_skills
+    from snowbatch.cli.install_skills import install_skills
 
     try:
         report = install_skills(

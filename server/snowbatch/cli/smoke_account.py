@@ -18,8 +18,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from snowbatch.cli.smoke import SmokeTarget
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
-from snowbatch.smoke import SmokeTarget
 
 MEDIA_FILES = {
     "images/red.png": b"\x89PNG\r\n\x1a\nsmoke-red",
@@ -104,7 +104,7 @@ class SmokeAccount:
     def _seed_files(self) -> None:
         from snowflake.ml.model.custom_model import ModelContext
 
-        from snowbatch.sample_models import file_inspectors
+        from snowbatch.samples.models import file_inspectors
 
         media = self.name("MEDIA")
         self.session.sql(f"CREATE STAGE {media.sql} ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE')").collect()  # F16
@@ -139,9 +139,9 @@ def run_smoke(
     from mcp import Client
 
     from snowbatch.backends.snowflake import SnowflakeBackend
+    from snowbatch.cli.smoke import run_flow
     from snowbatch.core.errors import InvalidRequest
     from snowbatch.server import build_server
-    from snowbatch.smoke import run_flow
 
     backend = backend or SnowflakeBackend(settings)
     session = backend.sessions.get()

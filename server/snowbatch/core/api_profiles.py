@@ -206,13 +206,3 @@ def profile_for(version: str) -> ApiProfile:
     parsed = parse_version(version)
     _check_supported(parsed, version.strip())
     return ApiProfile(parsed, frozenset(f.name for f in FEATURES if f.in_release(parsed)))
-
-
-def installed_snowml_version() -> str | None:
-    """The snowflake-ml-python this server runs with, read from package metadata (no import of it)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("snowflake-ml-python")
-    except metadata.PackageNotFoundError:
-        return None

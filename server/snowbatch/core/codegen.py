@@ -12,15 +12,13 @@ version strings.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from snowbatch.core.api_profiles import ApiProfile, installed_snowml_version, profile_for
+from snowbatch.core.api_profiles import ApiProfile, profile_for
 from snowbatch.core.codegen_literals import import_block, py_literal, sql_literal
 from snowbatch.core.codegen_params import Language, Manifest, ParameterInfo, TemplateInfo, parse_parameters
 from snowbatch.core.errors import InvalidRequest, SnowbatchError, did_you_mean
@@ -37,6 +35,7 @@ __all__ = [
     "ParameterInfo",
     "RenderedCode",
     "TemplateInfo",
+    "TemplateSet",
     "import_block",
     "list_templates",
     "py_literal",
@@ -56,37 +55,32 @@ class RenderedCode(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-@functools.lru_cache(maxsize=4)
-def _manifest(directory: Path) -> Manifest:
-    return Manifest(directory)
+class TemplateSet:
+    """The templates and their manifest as the caller loaded them (snowbatch.templates reads the bundled
+    files): core reads no files. The template engine is built once per set."""
 
+    def __init__(self, manifest: Mapping[str, Any], files: Mapping[str, str]) -> None:
+        self.manifest = Manifest(manifest)
+        self.files = dict(files)
+        self._environment: jinja2.Environment | None = None
 
-def _templates_dir() -> Path:
-    from snowbatch.resources import templates_dir
+    def environment(self) -> jinja2.Environment:
+        if self._environment is None:
+            import jinja2
 
-    return templates_dir()
-
-
-# --------------------------------------------------------------------------------------------------
-# Rendering
-
-
-@functools.lru_cache(maxsize=4)
-def _environment(directory: Path) -> jinja2.Environment:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(directory)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters["py"] = py_literal
-    env.filters["sql"] = sql_literal
-    env.globals["import_block"] = import_block
-    return env
+            env = jinja2.Environment(
+                loader=jinja2.DictLoader(self.files),
+                undefined=jinja2.StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+                autoescape=False,
+            )
+            env.filters["py"] = py_literal
+            env.filters["sql"] = sql_literal
+            env.globals["import_block"] = import_block
+            self._environment = env
+        return self._environment
 
 
 def _tidy(code: str) -> str:
@@ -100,19 +94,17 @@ def _tidy(code: str) -> str:
 
 
 def target_profile(snowml_version: str | None) -> ApiProfile:
-    """The profile asked for, else the one of the snowflake-ml-python installed beside this server."""
-    version = snowml_version or installed_snowml_version()
-    if version is None:
+    """The profile of the release the caller chose (its default: the one installed beside the server)."""
+    if snowml_version is None:
         raise InvalidRequest(
             "No snowflake-ml-python version was given and none is installed beside the server.",
             "Pass snowml_version, e.g. '2.6.0' (the user's `pip show snowflake-ml-python`).",
         )
-    return profile_for(version)
+    return profile_for(snowml_version)
 
 
-def list_templates() -> list[TemplateInfo]:
-    manifest = _manifest(_templates_dir())
-    return [manifest.info(name) for name in manifest.templates]
+def list_templates(templates: TemplateSet) -> list[TemplateInfo]:
+    return [templates.manifest.info(name) for name in templates.manifest.templates]
 
 
 # The name in a template engine's "undefined" message: "'x' is undefined", "... has no attribute 'x'".
@@ -141,13 +133,14 @@ def _render_failure(template: str, exc: Exception) -> SnowbatchError:
     )
 
 
-def render(template: str, parameters: Mapping[str, Any], snowml_version: str | None = None) -> RenderedCode:
+def render(
+    templates: TemplateSet, template: str, parameters: Mapping[str, Any], snowml_version: str | None
+) -> RenderedCode:
     """Render one template for a release. Bad or missing parameters raise InvalidRequest naming them;
     any other failure inside a template is a SnowbatchError too, never a template-engine exception."""
     import jinja2
 
-    directory = _templates_dir()
-    manifest = _manifest(directory)
+    manifest = templates.manifest
     if template not in manifest.templates:
         raise InvalidRequest(
             f"There is no template {template!r}.{did_you_mean(str(template), list(manifest.templates))}",
@@ -167,7 +160,7 @@ def render(template: str, parameters: Mapping[str, Any], snowml_version: str | N
     entry = manifest.templates[template]
     try:
         code = (
-            _environment(directory)
+            templates.environment()
             .get_template(entry["file"])
             .render(p=values, api=profile.as_template_context(), note=note, fail=fail)
         )
@@ -280,7 +273,7 @@ def _file_source(source: Any) -> dict[str, Any]:
     return {"files": source.files}
 
 
-def render_for_spec(spec: BatchJobSpec, snowml_version: str | None = None) -> RenderedCode:
+def render_for_spec(templates: TemplateSet, spec: BatchJobSpec, snowml_version: str | None) -> RenderedCode:
     """The code a person could run to submit the planned job themselves, for their release."""
     template, parameters = spec_parameters(spec)
-    return render(template, parameters, snowml_version)
+    return render(templates, template, parameters, snowml_version)

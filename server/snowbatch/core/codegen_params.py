@@ -16,7 +16,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -60,11 +59,7 @@ _WHEN_LEFT_OUT = re.compile(r"\s*(omit|default|optional)\b", re.IGNORECASE)
 class Manifest:
     """templates/manifest.yaml, parsed and checked: the parameter vocabulary and each template's use of it."""
 
-    def __init__(self, directory: Path) -> None:
-        import yaml
-
-        raw = yaml.safe_load((directory / "manifest.yaml").read_text(encoding="utf-8"))
-        self.directory = directory
+    def __init__(self, raw: Mapping[str, Any]) -> None:
         self.vocabulary: dict[str, dict[str, Any]] = raw["parameters"]
         self.templates: dict[str, dict[str, Any]] = raw["templates"]
         for param, spec in self.vocabulary.items():

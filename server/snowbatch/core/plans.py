@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pydantic import BaseModel, Field
 
 from snowbatch.core.checkpoints import canonical
-from snowbatch.core.preflight import Check
+from snowbatch.core.plan_facts import Check
 from snowbatch.core.requests import BatchJobSpec
 
 

@@ -64,7 +64,7 @@ class Page(BaseModel, Generic[T]):
 
 
 class EnvironmentInfo(BaseModel):
-    backend: Literal["local", "snowflake"]
+    backend: str = Field(description="a name from snowbatch.backends.BACKENDS")
     account: str | None = None
     user: str | None = None
     role: str | None = None
@@ -210,6 +210,8 @@ class OutputFile(BaseModel):
     rows: int | None = None
 
 
+# How a write meets an existing table: refuse it, replace it, or add rows to it.
+TableWriteMode = Literal["error", "overwrite", "append"]
 OutputState = Literal["complete", "partial", "foreign", "empty"]
 
 

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from snowbatch.core.checks_input import check_columns
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName
-from snowbatch.core.preflight import Check, check_columns
-from snowbatch.core.records import ColumnInfo, VersionDetail
+from snowbatch.core.plan_facts import Check
+from snowbatch.core.records import ColumnInfo, TableWriteMode, VersionDetail
 from snowbatch.core.signatures import FunctionInfo
 
-WriteMode = Literal["error", "overwrite", "append"]
 WAREHOUSE_JOB_PREFIX = "WAREHOUSE_QUERY_"
 MAX_QUERY_CHARS = 100_000
 INPUT_ALIAS = Identifier("SNOWBATCH_INPUT")
@@ -190,7 +189,7 @@ class WarehouseRunSpec(BaseModel):
     output_names: list[str] = Field(default_factory=list, description="the signature's output names")
     partition_column: str | None = Field(None, description="exact column name in the input")
     output_table: str | None = Field(None, description="DB.SCHEMA.TABLE; None for a preview")
-    mode: WriteMode = "error"
+    mode: TableWriteMode = "error"
 
     @property
     def keeps_input_columns(self) -> bool:
@@ -308,7 +307,7 @@ def make_spec(
     input_query: str | None,
     partition_column: str | None,
     output_table: str | None,
-    mode: WriteMode,
+    mode: TableWriteMode,
 ) -> WarehouseRunSpec:
     return WarehouseRunSpec(
         model=detail.model,

@@ -24,10 +24,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from snowbatch import sample_models as sm
 from snowbatch import samples
 from snowbatch.backends.local.seed_media import SPOKEN_TEXTS
-from snowbatch.demo import DemoClient, DemoFailed, _step, approve_and_submit, wait_until_done
+from snowbatch.demo.tabular import DemoClient, DemoFailed, _step, approve_and_submit, wait_until_done
+from snowbatch.samples import models as sm
 
 NEEDS_EXTRA = f"needs the models extra: {sm.MODELS_EXTRA_HINT}"
 NEEDS_EXTRA_SHOWN = escape(NEEDS_EXTRA)  # "[models]" is not rich markup

@@ -7,6 +7,7 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from snowbatch import templates
 from snowbatch.app import App
 from snowbatch.core import codegen
 from snowbatch.core.errors import InvalidRequest, did_you_mean
@@ -34,7 +35,7 @@ def register(server: MCPServer, app: App) -> None:
     def list_templates(template: str | None = None) -> TemplateCatalog:
         """Code templates (Python, SQL, dbt) for each step. Without template: their names and
         parameters; with one: its parameters in full."""
-        infos = codegen.list_templates()
+        infos = templates.list_templates()
         if template is not None:
             found = [i for i in infos if i.name == template]
             if not found:
@@ -68,4 +69,4 @@ def register(server: MCPServer, app: App) -> None:
     ) -> codegen.RenderedCode:
         """Render a template into code for the person's snowflake-ml-python release (1.28 to 2.6;
         snowml_version from pip show, default the server's). Nothing runs."""
-        return codegen.render(template, parameters or {}, snowml_version)
+        return templates.render(template, parameters or {}, snowml_version)

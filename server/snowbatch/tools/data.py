@@ -6,10 +6,11 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
+from snowbatch.core.checks_input import check_columns, default_encoding
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.input_columns import shown_column
 from snowbatch.core.names import Identifier
-from snowbatch.core.preflight import Check, check_columns, default_encoding
+from snowbatch.core.plan_facts import Check
 from snowbatch.core.records import ColumnInfo, FileListing
 from snowbatch.core.signatures import find_function
 from snowbatch.tools._common import READ_ONLY, object_name, tool_errors

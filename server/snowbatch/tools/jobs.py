@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from snowbatch.app import App
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
+from snowbatch.core.plan_facts import Check
 from snowbatch.core.plans import Plan
-from snowbatch.core.preflight import Check
 from snowbatch.core.records import JobInfo, LogChunk, OutputInfo, Page, ResultPreview
 from snowbatch.core.requests import BatchJobRequest, FileEncoding, InputSource, SaveMode, Scaling
 from snowbatch.tools._common import (

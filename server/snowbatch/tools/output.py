@@ -1,6 +1,6 @@
 """Job output: inspect (files, rows, _SUCCESS), preview, and save to a table (gated)."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
@@ -8,7 +8,7 @@ from pydantic import Field
 from snowbatch.app import App
 from snowbatch.core.errors import Conflict, InvalidRequest
 from snowbatch.core.output import LISTED, MAX_LISTED, cut_listing
-from snowbatch.core.records import OutputInfo, ResultPreview
+from snowbatch.core.records import OutputInfo, ResultPreview, TableWriteMode
 from snowbatch.tools._common import (
     CREATES,
     READ_ONLY,
@@ -96,7 +96,7 @@ def register(server: MCPServer, app: App) -> None:
         table: str,
         job_id: str | None = None,
         location: str | None = None,
-        mode: Literal["error", "overwrite", "append"] = "error",
+        mode: TableWriteMode = "error",
     ) -> Gated:
         """Load a finished job's complete results into a table. Gated."""
         target = object_name(app, table, "table")

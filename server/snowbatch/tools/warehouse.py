@@ -6,12 +6,13 @@ table in overwrite mode, so it is declared destructive) as an asynchronous query
 follow.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
 from snowbatch.app import App
+from snowbatch.core.records import TableWriteMode
 from snowbatch.tools._common import (
     DESTRUCTIVE,
     READ_ONLY,
@@ -24,7 +25,6 @@ from snowbatch.tools._common import (
 )
 
 MAX_CELL_CHARS = 200
-Mode = Literal["error", "overwrite", "append"]
 CODE_HINT = (
     "For code the person keeps, call generate_code with template warehouse_run_snowpark (Python), "
     "sql_model_function (SQL form), dbt_model or dynamic_table — parameters model, version, "
@@ -42,7 +42,7 @@ def _resolve(
     query: str | None,
     partition_column: str | None,
     output_table: str | None,
-    mode: Mode,
+    mode: TableWriteMode,
 ) -> tuple[Any, list[str]]:
     """The checked run: (WarehouseRunSpec, warnings). Raises before anything runs when a check fails."""
     from snowbatch.core.errors import InvalidRequest
@@ -150,7 +150,7 @@ def register(server: MCPServer, app: App) -> None:
         version: str | None = None,
         function: str | None = None,
         partition_column: str | None = None,
-        mode: Mode = "error",
+        mode: TableWriteMode = "error",
     ) -> str:
         spec, warnings = _resolve(
             app,
@@ -184,7 +184,7 @@ def register(server: MCPServer, app: App) -> None:
         version: str | None = None,
         function: str | None = None,
         partition_column: str | None = None,
-        mode: Mode = "error",
+        mode: TableWriteMode = "error",
     ) -> Gated:
         """Write a model function's results for all rows of table= or query= to output_table
         (ModelVersion.run) as an async query job; follow it with wait_for_job. Gated."""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from snowbatch.backends.base import TableWriteMode
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.backends.local.jobs import LocalJobs
 from snowbatch.backends.local.output import LocalOutput
@@ -28,21 +27,17 @@ from snowbatch.core.records import (
     RelationInfo,
     ResultPreview,
     StageInfo,
+    TableWriteMode,
     VersionDetail,
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
 from snowbatch.core.warehouse import WarehouseRunSpec
+from snowbatch.resources import installed_snowml_version
 from snowbatch.samples import DATABASE, SCHEMA
 
-
-def installed_snowml_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("snowflake-ml-python")
-    except PackageNotFoundError:
-        return None
+if TYPE_CHECKING:
+    from snowbatch.settings import Settings
 
 
 class LocalBackend:
@@ -192,3 +187,8 @@ class LocalBackend:
 
     def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
         return self.jobs.get(ObjectName.parse(self.warehouse.submit(spec), what="job"))
+
+
+def from_settings(settings: Settings) -> LocalBackend:
+    """The registry's factory (snowbatch.backends.BACKENDS)."""
+    return LocalBackend(settings.home)

@@ -8,12 +8,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -24,6 +19,13 @@ from typing import Any
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.backends.local.jobstate import JobFiles, now_iso
 from snowbatch.backends.local.pools import LocalPools
+from snowbatch.backends.local.processes import (
+    group_alive,
+    leftovers_are_ours,
+    pid_alive,
+    start_detached,
+    stop_group,
+)
 from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
@@ -35,103 +37,6 @@ from snowbatch.core.records import TERMINAL_STATUSES, JobInfo, JobProgress, LogC
 from snowbatch.core.requests import BatchJobSpec
 
 DEFAULT_BATCH_ROWS = {"table": 50_000, "rows": 50_000, "files": 8, "chat": 4}
-
-
-def _pid_alive(pid: int, started: str | None = None) -> bool:
-    """Whether `pid` is a live process — and the same one, when its start time was recorded.
-
-    A finished child that nobody reaped yet is a zombie: not alive. After a reboot or a long time the
-    pid may belong to another process; the recorded start time tells them apart (Linux; elsewhere the
-    pid alone is trusted).
-    """
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = _proc_stat(pid)
-    if stat is None:
-        return True
-    if stat[0] == "Z":
-        return False
-    return started is None or stat[19] == started
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """The fields of /proc/<pid>/stat after the command name (state first), or None off Linux."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def start_detached(files: JobFiles, module: str) -> None:
-    """Start `python -m <module> <job dir>` in its own session, logging to the job's log, and record
-    the facts that later tell this process apart from any other (pid, group, start stamp, boot)."""
-    log = files.log_file.open("ab")
-    env = dict(os.environ)
-    src = str(Path(__file__).resolve().parents[3])  # so the process imports this same snowbatch
-    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", module, str(files.dir)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-        close_fds=True,
-    )
-    log.close()
-    files.update_state(pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid), boot_id=boot_id())
-    # Reap the child when it ends so it never lingers as a zombie that looks alive.
-    threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
-
-
-def process_start_time(pid: int) -> str | None:
-    """An opaque start stamp of a live process (clock ticks since boot, Linux), to detect pid reuse."""
-    stat = _proc_stat(pid)
-    return stat[19] if stat and len(stat) > 19 else None
-
-
-def boot_id() -> str | None:
-    """This boot of the machine (Linux), so process facts from an earlier boot are never acted on."""
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
-    except OSError:
-        return None
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any live (non-zombie) process remains in the process group `pgid`."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        stat = _proc_stat(int(entry.name))
-        if stat and len(stat) > 2 and stat[2] == str(pgid) and stat[0] != "Z":
-            return True
-    return False
-
-
-def stop_group(pgid: int, *, grace_seconds: float) -> None:
-    """SIGTERM the whole group, then SIGKILL whatever is left after the grace period; returns once no
-    process of the group remains (or a last short wait ran out)."""
-    _signal_group(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    while group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if group_alive(pgid):
-        _signal_group(pgid, signal.SIGKILL)
-        deadline = time.monotonic() + 5.0
-        while group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.02)
 
 
 class LocalJobs:
@@ -307,7 +212,7 @@ class LocalJobs:
                 )
                 or files.read_state()
             )
-        if _pid_alive(int(pid), state.get("pid_start")):
+        if pid_alive(int(pid), state.get("pid_start")):
             return state
         state = files.read_state()  # the runner may have finished between the two reads
         if state.get("status", "PENDING") not in ACTIVE:
@@ -321,7 +226,7 @@ class LocalJobs:
                 or files.read_state()
             )
         pgid = int(state.get("pgid") or pid)
-        if _leftovers_are_ours(state, int(pid)) and group_alive(pgid):
+        if leftovers_are_ours(state, int(pid)) and group_alive(pgid):
             stop_group(pgid, grace_seconds=0)  # its workers outlived it: stop them writing more parts
         self._discard_unfinished(files)
         message = (
@@ -453,22 +358,6 @@ class LocalJobs:
         return info.model_copy(update={"status": "DELETED", "message": f"job record removed; {kept}"})
 
 
-def _leftovers_are_ours(state: dict[str, Any], pid: int) -> bool:
-    """Whether processes still in a dead runner's group can only be that job's workers: same boot,
-    and the runner's pid is free (while any process is in a group, its id is never given to a new
-    process, so the group cannot be someone else's)."""
-    if state.get("boot_id") is None or state.get("boot_id") != boot_id():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    stat = _proc_stat(pid)  # an unreaped zombie has ended too
-    return stat is not None and stat[0] == "Z"
-
-
 ACTIVE = ("PENDING", "RUNNING", "CANCELLING")  # statuses a job moves on from
 START_GRACE_SECONDS = 60.0  # a job without a process this long after submit will never start
 MAX_LOG_LINE = 500
@@ -489,8 +378,3 @@ def _created_key(files: JobFiles) -> str:
     except (OSError, ValueError):
         pass
     return sort_key(datetime.fromtimestamp(files.job_file.stat().st_mtime, timezone.utc))
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)

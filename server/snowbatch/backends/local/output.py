@@ -7,11 +7,11 @@ from typing import Any
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.backends.local.stages import LocalStages
-from snowbatch.backends.local.tables import LocalTables, WriteMode
+from snowbatch.backends.local.tables import LocalTables
 from snowbatch.core.errors import InvalidRequest, NotFound
 from snowbatch.core.names import ObjectName, StageLocation
 from snowbatch.core.output import RESERVED_INPUT, assess_output, preview_cell
-from snowbatch.core.records import OutputFile, OutputInfo, ResultPreview
+from snowbatch.core.records import OutputFile, OutputInfo, ResultPreview, TableWriteMode
 
 
 class LocalOutput:
@@ -67,7 +67,7 @@ class LocalOutput:
             location=str(location), columns=columns, rows=rows, total_rows=total, truncated_cells=cut
         )
 
-    def save(self, location: StageLocation, table: ObjectName, *, mode: WriteMode) -> int:
+    def save(self, location: StageLocation, table: ObjectName, *, mode: TableWriteMode) -> int:
         parts = self._parquet_files(location)
         if not parts:
             raise NotFound(

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from snowbatch import sample_models as sm
 from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.backends.local.seed import sample_name
 from snowbatch.core.names import Identifier, StageLocation
+from snowbatch.samples import models as sm
 
 CHAT_TABLE = "CHAT_REQUESTS"
 # Spoken with espeak-ng when it is installed (the shipped WAV is always used as well).
@@ -45,7 +45,7 @@ def sample_images() -> dict[str, bytes]:
     """scikit-learn's bundled JPEGs (read as files: no Pillow needed) and two PNGs made here."""
     from importlib.util import find_spec
 
-    from snowbatch.sample_models.chat_demo import png_bytes
+    from snowbatch.samples.models.chat_demo import png_bytes
 
     images: dict[str, bytes] = {}
     spec = find_spec("sklearn.datasets")
@@ -120,7 +120,7 @@ def seed_media(backend: LocalBackend, *, real_models: bool = True) -> MediaSeedR
     """Stage, files, models and the chat table for the files and chat flows (real models when installed)."""
     from snowflake.ml.model import custom_model
 
-    from snowbatch.sample_models import chat_demo, file_inspectors
+    from snowbatch.samples.models import chat_demo, file_inspectors
 
     report = MediaSeedReport()
     stage = sample_name(sm.MEDIA_STAGE)
@@ -167,7 +167,7 @@ def seed_media(backend: LocalBackend, *, real_models: bool = True) -> MediaSeedR
         report.skipped[sm.WHISPER_MODEL] = report.skipped[sm.EMBEDDING_MODEL] = "real models not requested"
     else:
         if sm.speech_available():
-            from snowbatch.sample_models import speech
+            from snowbatch.samples.models import speech
 
             _log(
                 backend,
@@ -179,7 +179,7 @@ def seed_media(backend: LocalBackend, *, real_models: bool = True) -> MediaSeedR
         else:
             report.skipped[sm.WHISPER_MODEL] = f"needs the models extra: {sm.MODELS_EXTRA_HINT}"
         if sm.embeddings_available():
-            from snowbatch.sample_models import embeddings
+            from snowbatch.samples.models import embeddings
 
             def build_embeddings() -> tuple[Any, None, Any]:
                 model, sample = embeddings.build()

@@ -11,17 +11,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.core.errors import BackendFailure, Conflict, NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
-from snowbatch.core.records import ColumnInfo, RelationInfo
+from snowbatch.core.records import ColumnInfo, RelationInfo, TableWriteMode
 
 if TYPE_CHECKING:
     import duckdb
 
-WriteMode = Literal["error", "overwrite", "append"]
 
 _DUCK_TO_SNOWFLAKE = [
     (
@@ -156,7 +155,7 @@ class LocalTables:
                     rows += held
         return rows
 
-    def write(self, table: ObjectName, source: Any, *, mode: WriteMode) -> int:
+    def write(self, table: ObjectName, source: Any, *, mode: TableWriteMode) -> int:
         """Write an Arrow table / pandas frame, or a list of Parquet files, into a table.
 
         The whole write is one DuckDB transaction: on any error nothing is left half-written.

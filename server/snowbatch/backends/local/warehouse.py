@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.account import LocalAccount
-from snowbatch.backends.local.jobs import start_detached
 from snowbatch.backends.local.jobstate import JobFiles, now_iso
+from snowbatch.backends.local.processes import start_detached
 from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.tables import LocalTables, snowflake_type
 from snowbatch.core.errors import BackendFailure, Conflict, InvalidRequest

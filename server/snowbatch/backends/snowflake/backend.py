@@ -33,6 +33,7 @@ from snowbatch.core.records import (
     RelationInfo,
     ResultPreview,
     StageInfo,
+    TableWriteMode,
     VersionDetail,
     VersionInfo,
 )
@@ -202,7 +203,7 @@ class SnowflakeBackend:
         )
 
     def save_results_to_table(
-        self, location: StageLocation, table: ObjectName, *, mode: Literal["error", "overwrite", "append"]
+        self, location: StageLocation, table: ObjectName, *, mode: TableWriteMode
     ) -> int:
         return self._output.save_results_to_table(
             self._qualify_location(location), self._qualify(table), mode=mode
@@ -217,3 +218,8 @@ class SnowflakeBackend:
     def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
         table = self._qualify(ObjectName.parse(spec.output_table or "", what="table"))
         return self._warehouse.submit(spec.model_copy(update={"output_table": str(table)}), table)
+
+
+def from_settings(settings: Settings) -> SnowflakeBackend:
+    """The registry's factory (snowbatch.backends.BACKENDS)."""
+    return SnowflakeBackend(settings)

@@ -1,0 +1,59 @@
+"""What a plan is judged on (PlanFacts, gathered by the caller from the backend) and what it says about
+each (Check)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from snowbatch.core.records import (
+    FileListing,
+    PoolInfo,
+    RelationInfo,
+    StageInfo,
+    VersionDetail,
+)
+from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.signatures import (
+    FunctionInfo,
+)
+
+CheckStatus = Literal["pass", "warn", "fail"]
+
+
+class Check(BaseModel):
+    name: str
+    status: CheckStatus
+    message: str
+    fix: str | None = None
+
+
+class PlanFacts(BaseModel):
+    """What the backend said about everything the request names (None = could not be found)."""
+
+    backend: str
+    model: str
+    detail: VersionDetail
+    function: FunctionInfo
+    relation: RelationInfo | None = None
+    files: FileListing | None = None
+    input_stage: StageInfo | None = Field(None, description="the stage the input files are on")
+    stage: StageInfo | None = None
+    stage_error: str | None = None
+    usable_stages: list[str] = Field(
+        default_factory=list, description="SSE stages in the output's schema, when its stage is unusable"
+    )
+    output_occupants: list[str] = Field(
+        default_factory=list, description="what already lies in the output base (folders, files)"
+    )
+    pool: PoolInfo | None = None
+    pool_error: str | None = None
+    job_name: str
+
+
+class Preflight(BaseModel):
+    checks: list[Check]
+    spec: BatchJobSpec
+    summary: str
+    ok: bool = Field(description="no failing check")

@@ -1,0 +1,60 @@
+"""The summary a person approves: one screen that names everything the job will do."""
+
+from __future__ import annotations
+
+from snowbatch.core.input_columns import shown_column
+from snowbatch.core.plan_facts import Check, PlanFacts
+from snowbatch.core.requests import BatchJobSpec
+
+
+def _describe_input(spec: BatchJobSpec) -> str:
+    inp = spec.input
+    rows = f"{inp.row_count:,} rows" if inp.row_count is not None else "row count not computed"
+    if inp.kind == "table":
+        cols = f", columns {', '.join(shown_column(c) for c in inp.columns)}" if inp.columns else ""
+        return f"table {inp.table} ({rows}{cols})"
+    if inp.kind == "rows":
+        return f"{rows} given inline"
+    if inp.kind == "files":
+        handling = ", ".join(f"{k} as {v}" for k, v in (spec.column_handling or {}).items())
+        return f"{len(inp.files or [])} stage files in column {inp.file_column} ({handling})"
+    if inp.chat_table:
+        return f"chat messages from table {inp.chat_table} ({rows})"
+    return f"{len(inp.files or [])} chat message lists, one per file"
+
+
+def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
+    pool = facts.pool
+    pool_text = f"{spec.compute_pool} ({pool.instance_family}, {pool.state})" if pool else spec.compute_pool
+    scaling = [
+        f"{spec.replicas} replica(s)",
+        f"workers {spec.num_workers or 'auto'}",
+        f"batch rows {spec.max_batch_rows or 'auto'}",
+    ]
+    for key in ("cpu_requests", "memory_requests", "gpu_requests"):
+        if getattr(spec, key):
+            scaling.append(f"{key} {getattr(spec, key)}")
+    mode = (
+        "ERROR — refuse a non-empty location (safe default)"
+        if spec.mode == "error"
+        else "OVERWRITE — may remove everything under the output base, not only this job's folder"
+    )
+    lines = [
+        f"Batch inference job on the {facts.backend} backend:",
+        f"  model    {spec.model} version {spec.version}, function {spec.function_name}",
+        f"  input    {_describe_input(spec)}",
+        f"  output   {spec.job_output_location} (Parquet, then _SUCCESS); save mode {mode}",
+        f"  compute  {pool_text}; {', '.join(scaling)}",
+        f"  job name {spec.job_name}",
+    ]
+    if spec.params:
+        lines.append(f"  params   {spec.params}")
+    if spec.engine:
+        lines.append(f"  engine   {spec.engine} {' '.join(spec.engine_args or [])}")
+    warns = [c for c in checks if c.status == "warn"]
+    fails = [c for c in checks if c.status == "fail"]
+    if fails:
+        lines.append("  BLOCKED: " + "; ".join(c.message for c in fails))
+    elif warns:
+        lines.append("  warnings: " + "; ".join(c.message for c in warns))
+    return "\n".join(lines)
