@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from snowbatch.backends.base import Backend
 from snowbatch.core.errors import SnowbatchError
-from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+from snowbatch.core.names import SchemaName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.plan_facts import PlanFacts
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import run_preflight
-from snowbatch.core.requests import BatchJobRequest
+from snowbatch.core.requests import BatchJobRequest, RequestNames
 from snowbatch.core.signatures import find_function
 from snowbatch.core.stage_use import unusable_reason, usable_for_output
 
@@ -21,36 +21,29 @@ MAX_FILES = 100_000
 MAX_OCCUPANTS = 200  # files listed from a non-empty output base: enough to name what is there
 
 
-def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
-    schema = backend.default_schema()
-    db, sc = (schema.database, schema.schema) if schema else (None, None)
-    model = ObjectName.parse(request.model, what="model").qualified(db, sc)
-    version = Identifier.parse(request.version) if request.version else None
-    detail = backend.version_detail(model, version)
+def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames) -> PlanFacts:
+    detail = backend.version_detail(names.model, names.version)
     function = find_function(detail.functions, request.function)
     inp = request.input
     facts = PlanFacts(
         backend=backend.name,
-        model=str(model),
+        model=str(names.model),
+        owner=names.model,
         detail=detail,
         function=function,
         job_name=request.job_name or new_job_name(),
     )
-    table_name = inp.table if inp.kind in ("table", "chat") else None
-    if table_name:
-        table = ObjectName.parse(table_name, what="table").qualified(db, sc)
-        facts.relation = backend.describe_table(table, count_rows=True)
-    if inp.kind in ("files", "chat") and inp.stage_location:
-        location = StageLocation.parse(inp.stage_location).qualified(db, sc)
+    if names.table is not None:
+        facts.relation = backend.describe_table(names.table, count_rows=True)
+    if names.files_location is not None:
+        limit = getattr(inp, "limit", None)
         facts.files = backend.list_stage_files(
-            location,
-            pattern=inp.pattern,
-            limit=inp.limit or MAX_FILES,
+            names.files_location, pattern=getattr(inp, "pattern", None), limit=limit or MAX_FILES
         )
-        if inp.limit and facts.files.count > inp.limit:
+        if limit and facts.files.count > limit:
             facts.files = facts.files.model_copy(update={"count": len(facts.files.files)})
-        facts.input_stage = backend.describe_stage(location.stage)  # files are read in place: SSE?
-    output = StageLocation.parse(request.output_stage).qualified(db, sc).as_directory()
+        facts.input_stage = backend.describe_stage(names.files_location.stage)  # read in place: SSE?
+    output = names.output
     try:
         facts.stage = backend.describe_stage(output.stage)
         listing = backend.list_stage_files(output, pattern=None, limit=MAX_OCCUPANTS)
@@ -63,11 +56,10 @@ def gather_facts(backend: Backend, request: BatchJobRequest) -> PlanFacts:
     if facts.stage is None or unusable_reason(facts.stage):
         facts.usable_stages = _usable_stages(backend, output)
     pools = {p.name: p for p in backend.list_compute_pools()}
-    wanted = Identifier.parse(request.compute_pool, allow_quoted=False).name
-    facts.pool = pools.get(wanted)
+    facts.pool = pools.get(names.pool.name)
     if facts.pool is None:
         facts.pool_error = (
-            f"Compute pool {wanted} does not exist or this role has no USAGE on it"
+            f"Compute pool {names.pool} does not exist or this role has no USAGE on it"
             f" (visible: {', '.join(pools) or 'none'})."
         )
     return facts
@@ -85,14 +77,9 @@ def _usable_stages(backend: Backend, output: StageLocation) -> list[str]:
 
 
 def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str | None) -> Plan:
-    schema = backend.default_schema()
-    db, sc = (schema.database, schema.schema) if schema else (None, None)
-    request = request.model_copy(
-        update={
-            "output_stage": str(StageLocation.parse(request.output_stage).qualified(db, sc).as_directory())
-        }
-    )
-    facts = gather_facts(backend, request)
+    names = RequestNames.of(request, backend.default_schema())  # the one parse of the request's names
+    request = request.model_copy(update={"output_stage": str(names.output)})
+    facts = gather_facts(backend, request, names)
     pre = run_preflight(request, facts)
     from snowbatch.templates import render_for_spec
 

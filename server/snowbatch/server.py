@@ -59,7 +59,7 @@ class SnowbatchServer(MCPServer):
             if isinstance(exc.__cause__, ValidationError):
                 from snowbatch.tools.results import argument_error
 
-                raise argument_error(name, exc.__cause__) from exc.__cause__
+                return argument_error(name, exc.__cause__)
             raise
 
     async def list_tools(self) -> list[Any]:

@@ -46,8 +46,8 @@ def test_empty_output_of_a_failed_job_says_there_are_no_files() -> None:
 
 
 def test_a_finished_warehouse_job_points_to_its_table_not_to_stage_output() -> None:
+    from snowbatch.core.job_advice import next_step as next_step_for
     from snowbatch.core.records import JobInfo
-    from snowbatch.tools.jobs import next_step_for
 
     done = JobInfo(
         job_id="ML.PUBLIC.WAREHOUSE_QUERY_1",

@@ -67,11 +67,9 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _job_name(backend: Backend, text: str) -> ObjectName:
-    from snowbatch.core.names import ObjectName
+    from snowbatch.core.names import ObjectName, qualify
 
-    schema = backend.default_schema()
-    db, sc = (schema.database, schema.schema) if schema else (None, None)
-    return ObjectName.parse(text, what="job").qualified(db, sc)
+    return qualify(ObjectName.parse(text, what="job"), backend.default_schema())
 
 
 def _progress_text(job: JobInfo) -> str:
@@ -146,7 +144,7 @@ def status(
 
 
 def _print_job(job: JobInfo) -> None:
-    from snowbatch.tools.jobs import next_step_for
+    from snowbatch.core.job_advice import next_step
 
     colour = {"DONE": "green", "FAILED": "red", "INTERNAL_ERROR": "red", "CANCELLED": "yellow"}.get(
         job.status, "cyan"
@@ -164,7 +162,7 @@ def _print_job(job: JobInfo) -> None:
     for label, value in facts:
         if value:
             console.print(f"  {label:<9} {value}", soft_wrap=True, markup=False, highlight=False)
-    console.print(f"  next      {next_step_for(job)}", soft_wrap=True, markup=False, highlight=False)
+    console.print(f"  next      {next_step(job, 'person')}", soft_wrap=True, markup=False, highlight=False)
 
 
 @jobs_app.command("wait")
@@ -250,12 +248,12 @@ def cancel(
     connection: ConnectionOpt = None,
 ) -> None:
     """Cancel a running job: says exactly what will happen, asks, then stops it."""
-    from snowbatch.tools.jobs import cancel_summary
+    from snowbatch.core.job_advice import cancel_summary
 
     b = _backend(home, backend, connection)
     name = _run(lambda: _job_name(b, job_id))
     job = _run(lambda: b.get_job(name))
-    console.print(_run(lambda: cancel_summary(job)), soft_wrap=True, markup=False, highlight=False)
+    console.print(_run(lambda: cancel_summary(job, "person")), soft_wrap=True, markup=False, highlight=False)
     if not yes and not typer.confirm("Cancel this job?", default=False):
         console.print("Not cancelled; nothing was changed.")
         raise typer.Exit(EXIT_ENDED_BADLY)

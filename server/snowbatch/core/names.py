@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from snowbatch.core.errors import InvalidName
 
@@ -288,3 +289,14 @@ def sql_string(value: str) -> str:
     if _CONTROL.search(value.replace("\n", "").replace("\t", "")):
         raise InvalidName("The text contains control characters.", "Remove them.")
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+Qualifiable = TypeVar("Qualifiable", ObjectName, StageLocation)
+
+
+def qualify(name: Qualifiable, default: SchemaName | None) -> Qualifiable:
+    """The one rule for unqualified names: their missing database and schema come from the default
+    schema (the session's, or the local account's); without one, an unqualified name is refused."""
+    if isinstance(name, ObjectName) and name.is_qualified:
+        return name
+    return name.qualified(default.database if default else None, default.schema if default else None)

@@ -3,10 +3,11 @@ each (Check)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from snowbatch.core.names import ObjectName
 from snowbatch.core.records import (
     FileListing,
     PoolInfo,
@@ -32,8 +33,19 @@ class Check(BaseModel):
 class PlanFacts(BaseModel):
     """What the backend said about everything the request names (None = could not be found)."""
 
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _owner_from_model(cls, data: Any) -> Any:
+        """Facts built by hand (tests) may name the model as text only; planning passes it parsed."""
+        if isinstance(data, dict) and data.get("owner") is None and data.get("model"):
+            data = {**data, "owner": ObjectName.parse(str(data["model"]), what="model")}
+        return data
+
     backend: str
     model: str
+    owner: ObjectName = Field(description="the model's name, parsed (its database and schema own the job)")
     detail: VersionDetail
     function: FunctionInfo
     relation: RelationInfo | None = None

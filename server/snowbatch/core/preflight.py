@@ -18,6 +18,7 @@ from snowbatch.core.checks_input import (
     input_columns,
 )
 from snowbatch.core.input_columns import resolve_rows
+from snowbatch.core.names import ObjectName
 from snowbatch.core.plan_facts import Check, PlanFacts, Preflight
 from snowbatch.core.plan_summary import summarize
 from snowbatch.core.requests import BatchJobRequest, BatchJobSpec, ResolvedInput
@@ -63,7 +64,7 @@ def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> Re
     )
 
 
-def resolve_job_name(text: str, model: str) -> tuple[str, list[Check]]:
+def resolve_job_name(text: str, owner: ObjectName) -> tuple[str, list[Check]]:
     """The job's full name: the model's database and schema unless given (run_batch's rule, snowflake-ml
     2.6 `service_ops.py`). SHOW SERVICE CONTAINERS/INSTANCES refuse quoted names (ledger F34, F35, D16),
     so a job name and its database and schema must be plain identifiers."""
@@ -74,7 +75,6 @@ def resolve_job_name(text: str, model: str) -> tuple[str, list[Check]]:
         "Pass job_name= as a plain name, e.g. SCORE_RUN_1, or fully qualified as DB.SCHEMA.NAME in a "
         "schema with a plain name where the role may CREATE SERVICE."
     )
-    owner = ObjectName.parse(model, what="model")
     try:
         job = ObjectName.parse(text, what="job").qualified(owner.database, owner.schema)
     except SnowbatchError as exc:
@@ -91,7 +91,7 @@ def resolve_job_name(text: str, model: str) -> tuple[str, list[Check]]:
 def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
     function = facts.function
     column = file_column(request, function)
-    job_name, name_checks = resolve_job_name(facts.job_name, facts.model)
+    job_name, name_checks = resolve_job_name(facts.job_name, facts.owner)
     checks: list[Check] = [
         Check(
             name="model",

@@ -7,12 +7,13 @@ every default is explicit. The spec is what the confirmation token and the plan 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 if TYPE_CHECKING:
-    from snowbatch.core.names import ObjectName
+    from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 
 SaveMode = Literal["error", "overwrite"]
 FileEncoding = Literal["RAW_BYTES", "BASE64", "BASE64_DATA_URL"]
@@ -213,3 +214,32 @@ class BatchJobSpec(BaseModel):
     def job_output_location(self) -> str:
         base = self.output_stage if self.output_stage.endswith("/") else self.output_stage + "/"
         return f"{base}{self.job_folder}/"
+
+
+@dataclass(frozen=True)
+class RequestNames:
+    """Every name a job request gives, parsed once (at the tool boundary) and qualified with the default
+    schema; planning and preflight use these and never parse the request's text again."""
+
+    model: ObjectName
+    version: Identifier | None
+    table: ObjectName | None
+    files_location: StageLocation | None
+    output: StageLocation
+    pool: Identifier
+
+    @classmethod
+    def of(cls, request: BatchJobRequest, default: SchemaName | None) -> RequestNames:
+        from snowbatch.core.names import Identifier, ObjectName, StageLocation, qualify
+
+        inp = request.input
+        table = inp.table if inp.kind in ("table", "chat") else None
+        files = inp.stage_location if inp.kind in ("files", "chat") else None
+        return cls(
+            model=qualify(ObjectName.parse(request.model, what="model"), default),
+            version=Identifier.parse(request.version) if request.version else None,
+            table=qualify(ObjectName.parse(table, what="table"), default) if table else None,
+            files_location=qualify(StageLocation.parse(files), default) if files else None,
+            output=qualify(StageLocation.parse(request.output_stage), default).as_directory(),
+            pool=Identifier.parse(request.compute_pool, allow_quoted=False),
+        )

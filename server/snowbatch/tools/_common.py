@@ -27,31 +27,26 @@ DESTRUCTIVE = ToolAnnotations(
 
 
 # --- names from tool input -------------------------------------------------------------------------
-def _defaults(app: App) -> tuple[Any, Any]:
-    schema = app.backend.default_schema()
-    return (schema.database, schema.schema) if schema else (None, None)
-
-
 def object_name(app: App, text: str, what: str) -> Any:
     """A tool argument naming a schema object, qualified with the backend's default database/schema."""
-    from snowbatch.core.names import ObjectName
+    from snowbatch.core.names import ObjectName, qualify
 
-    return ObjectName.parse(text, what=what).qualified(*_defaults(app))
+    return qualify(ObjectName.parse(text, what=what), app.backend.default_schema())
 
 
 def stage_location(app: App, text: str) -> Any:
-    from snowbatch.core.names import StageLocation
+    from snowbatch.core.names import StageLocation, qualify
 
-    return StageLocation.parse(text).qualified(*_defaults(app))
+    return qualify(StageLocation.parse(text), app.backend.default_schema())
 
 
 def schema_name(app: App, database: str | None, schema: str | None) -> Any:
     from snowbatch.core.errors import InvalidName
     from snowbatch.core.names import Identifier, SchemaName
 
-    default_db, default_sc = _defaults(app)
-    db = Identifier.parse(database) if database else default_db
-    sc = Identifier.parse(schema) if schema else default_sc
+    default = app.backend.default_schema()
+    db = Identifier.parse(database) if database else (default.database if default else None)
+    sc = Identifier.parse(schema) if schema else (default.schema if default else None)
     if db is None or sc is None:
         raise InvalidName(
             "No database/schema given and the connection has no default.", "Pass database= and schema=."

@@ -32,13 +32,12 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
 from snowbatch.core.checkpoints import VERDICT_ADVICE
 from snowbatch.core.errors import SnowbatchError
-from snowbatch.tools.results import compact_result
+from snowbatch.tools.results import compact_result, snowbatch_error_result
 
 log = logging.getLogger("snowbatch")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,7 +136,7 @@ def gated(app: App, describe: Callable[..., str]) -> Callable[[F], F]:
                     return compact_result(_ask(app, action, args, summary, NOTES.get(decision, "")))
                 return compact_result(await anyio.to_thread.run_sync(functools.partial(body, **args)))
             except SnowbatchError as exc:
-                raise ToolError(str(exc)) from exc
+                return snowbatch_error_result(action, exc)
 
         approval = inspect.Parameter(
             "approval",
@@ -185,17 +184,18 @@ async def _decide(
     summary: str,
 ) -> Decision:
     """Whether this exact call is approved, or the person has yet to be asked in the conversation (and
-    why). Raises ToolError for a declined question or a token that does not fit."""
+    why). Raises SnowbatchError for a declined question or a token that does not fit."""
     if app.settings.auto_approve:
         return "approved"
     if token is not None:
         verdict = app.signer.verify(token, action, args, now=time.time())
         if verdict == "ok":
             return "approved"
-        raise ToolError(
-            f"{VERDICT_ADVICE.get(verdict, 'The confirmation token is not valid.')} Nothing was done. "
-            "Next step: call again without confirmation_token to get a fresh summary, show it to the "
-            "person, and use the new token only after they approve."
+        raise SnowbatchError(
+            f"{VERDICT_ADVICE.get(verdict, 'The confirmation token is not valid.')} Nothing was done.",
+            "Call again without confirmation_token to get a fresh summary, show it to the person, and use "
+            "the new token only after they approve.",
+            code="confirmation_refused",
         )
     undecided = outcome.action == "accept" and isinstance(getattr(outcome, "data", None), Undecided)
     if undecided and _can_elicit(ctx) and not _input_required(ctx):
@@ -208,7 +208,11 @@ async def _decide(
     if outcome.action == "accept" and isinstance(data, Approval):
         if data.approve:
             return "approved"
-        raise ToolError("The person answered no; nothing was done. Ask what they want to change.")
+        raise SnowbatchError(
+            "The person answered no; nothing was done.", "Ask what they want to change.", code="declined"
+        )
     if outcome.action == "decline":
-        raise ToolError("The person declined; nothing was done. Ask what they want to change.")
+        raise SnowbatchError(
+            "The person declined; nothing was done.", "Ask what they want to change.", code="declined"
+        )
     return "dismissed" if outcome.action == "cancel" else "ask"

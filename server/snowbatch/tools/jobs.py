@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from snowbatch.app import App
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
+from snowbatch.core.job_advice import cancel_summary, delete_summary, next_step
 from snowbatch.core.plan_facts import Check
 from snowbatch.core.plans import Plan
 from snowbatch.core.records import JobInfo, LogChunk, OutputInfo, Page, ResultPreview
@@ -60,35 +61,6 @@ class JobView(BaseModel):
     output: OutputCheck | None = Field(None, description="when DONE: the output verified (_SUCCESS, rows)")
     preview: ResultPreview | None = Field(None, description="when DONE and complete: the first rows")
     next_step: str
-
-
-_WAREHOUSE_NEXT = {
-    "DONE": "The table {out} is written: query it, or preview a few rows with run_in_warehouse.",
-    "FAILED": "Call get_job_logs to see why; the table {out} was left unchanged.",
-    "CANCELLED": "Cancelled: the table {out} was left unchanged. Call run_in_warehouse again to re-run.",
-}
-
-
-def next_step_for(job: JobInfo) -> str:
-    if job.kind == "warehouse" and job.status in _WAREHOUSE_NEXT:
-        return _WAREHOUSE_NEXT[job.status].format(out=job.output_location or "(target)")
-    return {
-        "PENDING": "Call wait_for_job (it returns within a minute; call again while not finished).",
-        "RUNNING": "Call wait_for_job again; it reports progress.",
-        "CANCELLING": "Call wait_for_job in a few seconds.",
-        "DONE": "Call inspect_output to confirm _SUCCESS, then preview_results; offer save_results_to_table.",
-        "FAILED": "Call get_job_logs to see why; inspect_output shows any partial files.",
-        "INTERNAL_ERROR": "Call get_job_logs; if the record is unreadable, delete_job removes it.",
-        "CANCELLED": "Output is partial (no _SUCCESS). Re-plan to run again.",
-        "DELETED": "The job record is gone; its output stays on the stage.",
-        "DELETING": "The job service is being dropped; its output stays on the stage.",
-        "SUSPENDING": "The job service is being suspended: it makes no progress until resumed. Ask the "
-        "person whether to resume it (ALTER SERVICE … RESUME) or cancel_job.",
-        "SUSPENDED": "The job service is suspended and makes no progress. Ask the person whether to "
-        "resume it (ALTER SERVICE … RESUME) or cancel_job.",
-        "UNKNOWN": "Snowflake reported a status snowbatch does not know (see message). Call "
-        "wait_for_job later, or get_job_logs.",
-    }.get(job.status, "Call wait_for_job.")
 
 
 def _plan_view(app: App, plan: Plan, include_code: bool) -> PlanView:
@@ -190,7 +162,7 @@ def register(server: MCPServer, app: App) -> None:
             if job.status == "DONE" and job.kind == "batch":  # a warehouse job's output is a table
                 return await anyio.to_thread.run_sync(_verified_view, app, job, preview_rows)
             if job.is_settled or time.monotonic() >= deadline:
-                return JobView(job=job, next_step=next_step_for(job))
+                return JobView(job=job, next_step=next_step(job))
             await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 1.5, 2.0)
 
@@ -240,7 +212,7 @@ def register(server: MCPServer, app: App) -> None:
             job_id=job.job_id,
             status=job.status,
             output_location=job.output_location,
-            next_step=next_step_for(job),
+            next_step=next_step(job),
         )
 
     def describe_cancel(job_id: str) -> str:
@@ -264,46 +236,6 @@ def register(server: MCPServer, app: App) -> None:
         return done(f"Job {job.job_id} deleted.", job=job.model_dump(mode="json"))
 
 
-def cancel_summary(job: JobInfo) -> str:
-    """What cancelling `job` does, for the person to approve (cancel_job's gate, `snowbatch jobs cancel`).
-
-    Refuses a finished job before any token is issued: there is nothing to approve."""
-    if job.is_terminal:
-        raise InvalidRequest(
-            f"Job {job.job_id} is already {job.status}; there is nothing to cancel.",
-            "Use inspect_output to see what it wrote, or delete_job to remove its record.",
-        )
-    prog = job.progress
-    done_rows = ""
-    if prog and prog.rows_total:
-        done_rows = f", {prog.rows_done or 0:,} of {prog.rows_total:,} rows done"
-    if job.kind == "warehouse":
-        return (
-            f"Cancel warehouse job {job.job_id} ({job.status}{done_rows}). It stops at once and its "
-            f"write to {job.output_location} is rolled back: the table stays as it was."
-        )
-    return (
-        f"Cancel job {job.job_id} ({job.status}{done_rows}) on pool {job.compute_pool}. It stops at once "
-        f"with all its processes; no _SUCCESS is written, and parts already in {job.output_location} "
-        "stay as partial output."
-    )
-
-
-def delete_summary(job: JobInfo) -> str:
-    """What deleting `job` does; refuses a job that is still running."""
-    if not job.is_terminal:
-        raise InvalidRequest(
-            f"Job {job.job_id} is {job.status}; a running job cannot be deleted.",
-            "Cancel it first (cancel_job), or wait for it to finish (wait_for_job), then delete it.",
-        )
-    kept = (
-        f"its output in {job.output_location} is kept"
-        if job.kind == "batch"
-        else f"the table {job.output_location} is kept"
-    )
-    return f"Delete job {job.job_id} ({job.status}): its record and logs are removed; {kept}."
-
-
 def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
     """A DONE job with its output checked (and previewed when complete): the facts the assistant would
     otherwise fetch with inspect_output and preview_results, in the same call. If the output cannot be
@@ -312,7 +244,7 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
     from snowbatch.tools._common import stage_location
 
     if not job.output_location:
-        return JobView(job=job, next_step=next_step_for(job))
+        return JobView(job=job, next_step=next_step(job))
     try:
         where = stage_location(app, job.output_location)
         info: OutputInfo = app.backend.inspect_output(where)
@@ -338,7 +270,7 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
             preview = preview.model_copy(update={"location": None})  # the job's output_location
             check.rows = check.rows if check.rows is not None else preview.total_rows
     except SnowbatchError:
-        return JobView(job=job, next_step=next_step_for(job))
+        return JobView(job=job, next_step=next_step(job))
     rows = f"{check.rows:,} rows" if check.rows is not None else "rows"
     return JobView(
         job=job,

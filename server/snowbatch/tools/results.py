@@ -8,7 +8,6 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
 from snowbatch.core.errors import SnowbatchError
@@ -34,8 +33,25 @@ def compact_result(result: Any) -> Any:
     )
 
 
+def error_result(tool: str, text: str, *, code: str, problem: str, next_step: str) -> Any:
+    """A failed call as the client sees it: the text (what is wrong, what to do next) and, for programs,
+    the same in structured content with the error's stable code."""
+    from mcp.types import CallToolResult, TextContent
+
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"Error executing tool {tool}: {text}")],
+        structured_content={"error": {"code": code, "problem": problem, "next_step": next_step}},
+        is_error=True,
+    )
+
+
+def snowbatch_error_result(tool: str, exc: SnowbatchError) -> Any:
+    return error_result(tool, str(exc), code=exc.code, problem=exc.problem, next_step=exc.next_step)
+
+
 def tool_errors(fn: F) -> F:
-    """Wrap a tool: SnowbatchError becomes a ToolError (problem + next step); results become compact."""
+    """Wrap a tool: a SnowbatchError becomes an error result (problem + next step + code); results
+    become compact."""
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
@@ -43,7 +59,7 @@ def tool_errors(fn: F) -> F:
             try:
                 return compact_result(await fn(*args, **kwargs))
             except SnowbatchError as exc:
-                raise ToolError(str(exc)) from exc
+                return snowbatch_error_result(fn.__name__, exc)
 
         return awrapper  # type: ignore[return-value]
 
@@ -52,7 +68,7 @@ def tool_errors(fn: F) -> F:
         try:
             return compact_result(fn(*args, **kwargs))
         except SnowbatchError as exc:
-            raise ToolError(str(exc)) from exc
+            return snowbatch_error_result(fn.__name__, exc)
 
     return wrapper  # type: ignore[return-value]
 
@@ -98,10 +114,12 @@ ROWS_HINT = (
 )
 
 
-def argument_error(tool: str, exc: Any) -> ToolError:
+def argument_error(tool: str, exc: Any) -> Any:
     problems = argument_problems(exc)
     hint = ROWS_HINT if "input.rows" in problems else ""
-    return ToolError(
-        f"Error executing tool {tool}: the arguments are not valid: {problems}. Nothing was done. Next step: "
-        f"correct them as the tool's input schema describes and call again.{hint}"
-    )
+    problem = f"The arguments are not valid: {problems}. Nothing was done."
+    step = f"Correct them as the tool's input schema describes and call again.{hint}"
+    return error_result(
+        tool, f"{problem[0].lower()}{problem[1:]} Next step: {step[0].lower()}{step[1:]}",
+        code="invalid_arguments", problem=problem, next_step=step,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.core.errors import InvalidRequest, NotFound
 from snowbatch.core.input_columns import exact_column
-from snowbatch.core.names import Identifier, ObjectName, StageLocation
+from snowbatch.core.names import Identifier, ObjectName, StageLocation, qualify
 
 
 @dataclass
@@ -20,8 +20,7 @@ class LoggedModel:
 
 
 def _qualified(backend: LocalBackend, text: str, what: str) -> ObjectName:
-    schema = backend.default_schema()
-    return ObjectName.parse(text, what=what).qualified(schema.database, schema.schema)
+    return qualify(ObjectName.parse(text, what=what), backend.default_schema())
 
 
 def read_frame(path: Path) -> Any:
@@ -85,8 +84,7 @@ def load_table_file(
 def put_files(
     backend: LocalBackend, files: list[Path], *, stage: str, create_stage: bool, overwrite: bool
 ) -> list[str]:
-    schema = backend.default_schema()
-    location = StageLocation.parse(stage).qualified(schema.database, schema.schema)
+    location = qualify(StageLocation.parse(stage), backend.default_schema())
     try:
         backend.stages.describe(location.stage)
     except NotFound:

@@ -20,7 +20,7 @@ from snowbatch.backends.snowflake.tables import Tables
 from snowbatch.backends.snowflake.warehouse import SnowflakeWarehouse, WarehouseLedger
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.joblist import Entry, page_newest_first
-from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation, qualify
 from snowbatch.core.records import (
     EnvironmentInfo,
     FileListing,
@@ -91,10 +91,7 @@ class SnowflakeBackend:
         return SchemaName(Identifier.parse(database), Identifier.parse(schema))
 
     def _qualify(self, name: ObjectName) -> ObjectName:
-        if name.is_qualified:
-            return name
-        default = self.default_schema()
-        return name.qualified(default.database if default else None, default.schema if default else None)
+        return name if name.is_qualified else qualify(name, self.default_schema())  # no session call needed
 
     def _qualify_location(self, location: StageLocation) -> StageLocation:
         return StageLocation(self._qualify(location.stage), location.path)
