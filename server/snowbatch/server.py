@@ -7,7 +7,6 @@ DuckDB, pandas, pyarrow, snowflake-ml) is created at the first tool call that ne
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
@@ -20,7 +19,6 @@ from snowbatch.settings import Settings
 if TYPE_CHECKING:
     from snowbatch.backends.local.backend import LocalBackend as LocalBackendType
 
-log = logging.getLogger("snowbatch")
 
 TOOL_MODULES = ("env", "models", "data", "stages", "pools", "jobs", "output", "warehouse", "code", "skills")
 

@@ -276,7 +276,7 @@ def test_a_setting_that_is_an_input_is_pointed_to_columns() -> None:
 
     spec = {"signatures": {"__call__": OPENAI_CHAT_SIGNATURE["__call__"].to_dict()}}
     (chat,) = functions_from_model_spec(spec)
-    assert chat.input_kind == "chat" and chat.chat_params_as_columns
+    assert chat.input_kind == "chat" and any(f.name.lower() == "temperature" for f in chat.inputs)
     req = files_request(
         function=None,
         input={"kind": "chat", "stage_location": "@ML.PUBLIC.MEDIA/", "prompt": "Hi"},

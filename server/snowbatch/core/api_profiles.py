@@ -116,9 +116,6 @@ FEATURE_NAMES = frozenset(f.name for f in FEATURES)
 
 # Modules that never move within the supported range (checked against every wheel in tests/wheelcheck).
 INFERENCE_ENGINE_MODULE = "snowflake.ml.model.inference_engine"
-STAGE_FILE_MODULE = "snowflake.ml.utils.stage_file"
-JOBS_MODULE = "snowflake.ml.jobs"
-REGISTRY_MODULE = "snowflake.ml.registry"
 
 _VERSION = re.compile(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[.+\-]?(?:a|b|rc|dev|post)?\d*.*)?\s*\Z")
 

@@ -264,13 +264,6 @@ class StageLocation:
             return self
         return StageLocation(self.stage, self.path + "/")
 
-    def contains(self, other: StageLocation) -> bool:
-        """True when `other` lies at or below this location on the same stage."""
-        if other.stage != self.stage:
-            return False
-        mine = self.as_directory().path
-        return other.as_directory().path.startswith(mine)
-
     @property
     def sql(self) -> str:
         """The location as SQL text: a single-quoted literal, safe for any path characters.

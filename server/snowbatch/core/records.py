@@ -113,10 +113,6 @@ class VersionDetail(BaseModel):
     def runs_in_warehouse(self) -> bool:
         return runs_on(self.runnable_in, WAREHOUSE) and not self.needs_gpu
 
-    @property
-    def runs_in_spcs(self) -> bool:
-        return runs_on(self.runnable_in, SPCS)
-
 
 class ColumnInfo(BaseModel):
     name: str

@@ -101,12 +101,6 @@ class FunctionInfo(BaseModel):
     def file_inputs(self) -> list[FeatureInfo]:
         return [f for f in self.inputs if is_file_input(f)]
 
-    @property
-    def chat_params_as_columns(self) -> bool:
-        """Plain OpenAI chat signatures take generation settings as columns, WITH_PARAMS as params."""
-        names = {f.name.lower() for f in self.inputs}
-        return "temperature" in names or "max_completion_tokens" in names
-
 
 def is_file_input(feature: FeatureInfo) -> bool:
     if feature.is_group:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from snowbatch.backends.local.account import LocalAccount, decode_name, read_json, write_json_atomic
+from snowbatch.backends.local.packaged import save_packaged
 from snowbatch.core import model_spec
 from snowbatch.core.errors import Conflict, NotFound, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
@@ -165,21 +166,19 @@ class LocalRegistry:
         VERSION); a later one is added without touching the default (ALTER MODEL … ADD VERSION, no SET
         DEFAULT_VERSION sent; snowflake-ml 2.6 `model/_client/ops/model_ops.py` `create_from_stage`)
         unless set_default asks for it, as `model.default = version` would."""
-        from snowflake.ml.model._packager.model_packager import ModelPackager
-
         vdir = self.account.version_dir(model, version)
         if vdir.exists():
             raise Conflict(f"Model {model} already has a version {version}.", "Choose a new version name.")
         vdir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=vdir.parent, prefix=".staging-"))
         try:
-            ModelPackager(str(staging)).save(
+            save_packaged(
+                staging,
                 name=model.name.name.lower() if model.name.name.isidentifier() else "model",
                 model=obj,
-                sample_input_data=sample_input,
+                sample_input=sample_input,
                 signatures=signatures,
-                options=options or {},
-                metadata=None,
+                options=options,
             )
             write_json_atomic(
                 staging / VERSION_META,

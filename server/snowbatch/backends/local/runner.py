@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from snowbatch.backends.local.jobstate import JobFiles, job_process_main, now_iso
+from snowbatch.backends.local.packaged import load_packaged
 
 log = logging.getLogger("snowbatch.runner")
 
@@ -81,14 +82,6 @@ def _read_stage_file(stage_path: str) -> bytes:
     from snowbatch.backends.local.stages import LocalStages
 
     return LocalStages(LocalAccount(Path(_JOB["home"]))).local_path(stage_path).read_bytes()
-
-
-def _load_model(model_path: str) -> Any:
-    from snowflake.ml.model._packager.model_packager import ModelPackager
-
-    packager = ModelPackager(model_path)
-    packager.load(as_custom_model=True)
-    return packager.model
 
 
 def _prepare(frame: Any, job: dict[str, Any]) -> Any:
@@ -213,7 +206,7 @@ def run(job_dir: Path) -> int:
         import pyarrow.parquet as pq
 
         t0 = time.perf_counter()
-        _MODEL = _load_model(job["model_path"])
+        _MODEL = load_packaged(job["model_path"])
         log.info("model loaded in %.2fs", time.perf_counter() - t0)
         groups = pq.ParquetFile(job["input_file"]).num_row_groups
         workers = max(1, min(int(job["workers"]), groups or 1))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.core.errors import BackendFailure, Conflict, NotFound, did_you_mean
-from snowbatch.core.names import Identifier, ObjectName, SchemaName
+from snowbatch.core.names import Identifier, ObjectName
 from snowbatch.core.records import ColumnInfo, RelationInfo, TableWriteMode
 
 if TYPE_CHECKING:
@@ -113,12 +113,6 @@ class LocalTables:
             return False
         with self.connect(table.database) as con:
             return bool(self._columns(con, table))
-
-    def list_tables(self, schema: SchemaName) -> list[str]:
-        if not self.account.database_file(schema.database).exists():
-            return []
-        with self.connect(schema.database) as con:
-            return sorted(self._known_tables(con, schema.schema))
 
     def snapshot_to_parquet(
         self, table: ObjectName, columns: list[str], target: Path, *, row_group_size: int

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.backends.local.jobstate import JobFiles, now_iso
+from snowbatch.backends.local.packaged import load_packaged
 from snowbatch.backends.local.processes import start_detached
 from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.tables import LocalTables, snowflake_type
@@ -116,11 +117,7 @@ def _query_error(exc: BaseException) -> InvalidRequest:
 # --- scoring (shared by previews in the server and the runner process) --------------------------------
 @lru_cache(maxsize=8)
 def _load_model_cached(model_path: str, stamp: float) -> Any:
-    from snowflake.ml.model._packager.model_packager import ModelPackager
-
-    packager = ModelPackager(model_path)
-    packager.load(as_custom_model=True)
-    return packager.model
+    return load_packaged(model_path)
 
 
 def load_model(model_path: str | Path) -> Any:

@@ -30,7 +30,6 @@ DEFAULT_CONTAINER = (
 )
 # SYSTEM$GET_SERVICE_LOGS returns only the newest part of a container's log (about 100 KB; UNVERIFIED
 # exact size): when this much came back, older lines may be gone from it.
-LOG_CAP_BYTES = 100_000
 LOG_CAP_NEAR = 90_000
 
 

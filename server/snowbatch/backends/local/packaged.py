@@ -1,0 +1,39 @@
+"""Models on the local account are saved and loaded with snowflake-ml's own packager — a private module
+(`snowflake.ml.model._packager`), so every use of it is here, and tests/unit/test_packager_contract.py
+fails loudly if the pinned release changes what is relied on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def save_packaged(
+    folder: Path,
+    *,
+    name: str,
+    model: Any,
+    sample_input: Any = None,
+    signatures: Any = None,
+    options: dict[str, Any] | None = None,
+) -> None:
+    """Write a model version's package into `folder` (model.yaml, the pickled model, its environment)."""
+    from snowflake.ml.model._packager.model_packager import ModelPackager
+
+    ModelPackager(str(folder)).save(
+        name=name,
+        model=model,
+        sample_input_data=sample_input,
+        signatures=signatures,
+        options=options or {},
+        metadata=None,
+    )
+
+
+def load_packaged(folder: str | Path) -> Any:
+    """The packaged model as a snowflake-ml custom model (its methods are the registered functions)."""
+    from snowflake.ml.model._packager.model_packager import ModelPackager
+
+    packager = ModelPackager(str(folder))
+    packager.load(as_custom_model=True)
+    return packager.model
