@@ -81,7 +81,7 @@ async def run(reps: int = 9) -> Section:
             m_base,
             "empty MCPServer",
             ratio(m_ours, m_base),
-            1.15,
+            1.10,
             "<=",
             note=f"{reps} alternated runs each; {n_tools} tools; ours {min(ours):.2f}–{max(ours):.2f}s, "
             f"empty {min(base):.2f}–{max(base):.2f}s",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 SPCS_TOKEN_FILE = Path("/snowflake/session/token")
 
@@ -34,8 +34,17 @@ def snowflake_config_dir() -> Path:
     return Path(platformdirs.user_config_dir("snowflake", appauthor=False))
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SNOWBATCH_", extra="ignore")
+ENV_PREFIX = "SNOWBATCH_"
+
+
+class Settings(BaseModel):
+    """Each field not given explicitly is read from SNOWBATCH_<FIELD> (any case), else its default.
+
+    A plain model rather than pydantic-settings' BaseSettings: that package costs ~8 ms of the server's
+    start for the one rule above, and every assistant pays for a server's start.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     backend: str = Field(
         "auto", description="auto (snowflake when a connection is configured, else local), or a backend name"
@@ -49,6 +58,19 @@ class Settings(BaseSettings):
     # connector's files; SecretStr keeps it out of reprs, logs and tool output.
     password: SecretStr | None = None
     private_key_passphrase: SecretStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, given: Any) -> Any:
+        if not isinstance(given, dict):
+            return given
+        environment = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+        from_env = {
+            name: environment[f"{ENV_PREFIX}{name.upper()}"]
+            for name in cls.model_fields
+            if name not in given and f"{ENV_PREFIX}{name.upper()}" in environment
+        }
+        return {**from_env, **given}
 
     @field_validator("backend")
     @classmethod

@@ -11,9 +11,9 @@ import pytest
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
-from snowbatch.cli.install_skills import shipped_skills
 from snowbatch.server import build_server
 from snowbatch.settings import Settings
+from snowbatch.skill_bundle import shipped_skills
 
 pytestmark = [pytest.mark.anyio]
 SKILLS = shipped_skills()

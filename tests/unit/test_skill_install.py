@@ -14,10 +14,9 @@ from snowbatch.cli.install_skills import (
     Scope,
     install_skills,
     resolve_destination,
-    shipped_skills,
-    split_frontmatter,
 )
 from snowbatch.resources import skills_dir
+from snowbatch.skill_bundle import shipped_skills, split_frontmatter
 
 SHIPPED = {f"{s.directory.name}/{rel}" for s in shipped_skills() for rel in s.files}
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from snowbatch.cli.install_skills import Skill, shipped_skills, split_frontmatter
 from snowbatch.resources import skills_dir
+from snowbatch.skill_bundle import Skill, shipped_skills, split_frontmatter
 
 SKILLS = shipped_skills(skills_dir())
 SKILL_IDS = [s.name for s in SKILLS]

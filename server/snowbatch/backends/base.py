@@ -7,27 +7,28 @@ for every anticipated failure. They are synchronous: MCP runs sync tools in work
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
-from snowbatch.core.records import (
-    EnvironmentInfo,
-    FileListing,
-    JobInfo,
-    LogChunk,
-    ModelSummary,
-    OutputInfo,
-    Page,
-    PoolInfo,
-    RelationInfo,
-    ResultPreview,
-    StageInfo,
-    TableWriteMode,
-    VersionDetail,
-    VersionInfo,
-)
-from snowbatch.core.requests import BatchJobSpec
-from snowbatch.core.warehouse import WarehouseRunSpec
+if TYPE_CHECKING:  # annotations only: the server's start does not pay for the modules behind them
+    from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+    from snowbatch.core.records import (
+        EnvironmentInfo,
+        FileListing,
+        JobInfo,
+        LogChunk,
+        ModelSummary,
+        OutputInfo,
+        Page,
+        PoolInfo,
+        RelationInfo,
+        ResultPreview,
+        StageInfo,
+        TableWriteMode,
+        VersionDetail,
+        VersionInfo,
+    )
+    from snowbatch.core.requests import BatchJobSpec
+    from snowbatch.core.warehouse import WarehouseRunSpec
 
 
 @runtime_checkable

@@ -18,9 +18,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from snowbatch.resources import skills_dir
+from snowbatch.skill_bundle import sha256_file, shipped_skills
 
 Scope = Literal["project", "user"]
 MANIFEST_NAME = ".snowbatch-skills.json"
@@ -29,69 +29,6 @@ BACKUP_DIR_NAME = ".snowbatch-backup"
 # folder (user scope). Claude Code: .claude/skills/. Cursor documents .cursor/skills/ (and also reads
 # .agents/skills/ and the Claude/Codex folders); not checked against a running Cursor.
 TARGETS: dict[str, str] = {"claude-code": ".claude/skills", "cursor": ".cursor/skills"}
-
-
-# --------------------------------------------------------------------------------------------------
-# The shipped skills
-
-
-@dataclass(frozen=True)
-class Skill:
-    """One skill folder: its frontmatter name and description, and its files (SKILL.md first)."""
-
-    name: str
-    description: str
-    directory: Path
-    files: tuple[str, ...]
-
-    def path(self, relative: str) -> Path:
-        return self.directory / relative
-
-
-def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
-    """A SKILL.md's YAML frontmatter (as a mapping) and its Markdown body."""
-    import yaml
-
-    if not text.startswith("---\n"):
-        raise ValueError("SKILL.md must start with a '---' line opening the YAML frontmatter")
-    end = text.find("\n---\n", 4)
-    if end < 0:
-        raise ValueError("SKILL.md frontmatter is not closed by a '---' line")
-    meta = yaml.safe_load(text[4:end]) or {}
-    if not isinstance(meta, dict):
-        raise ValueError("SKILL.md frontmatter must be a YAML mapping")
-    return meta, text[end + len("\n---\n") :]
-
-
-def _skill_files(directory: Path) -> tuple[str, ...]:
-    found = [
-        p.relative_to(directory).as_posix()
-        for p in directory.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(directory).parts)
-    ]
-    return tuple(sorted(found, key=lambda rel: (rel != "SKILL.md", rel)))
-
-
-def shipped_skills(root: Path | None = None) -> list[Skill]:
-    """Every skill under `root` (default: the skills/ snowbatch ships): each folder with a SKILL.md."""
-    root = skills_dir() if root is None else root
-    skills = []
-    for skill_md in sorted(root.glob("*/SKILL.md")):
-        meta, _ = split_frontmatter(skill_md.read_text(encoding="utf-8"))
-        skills.append(
-            Skill(
-                name=str(meta.get("name", skill_md.parent.name)),
-                description=" ".join(str(meta.get("description", "")).split()),
-                directory=skill_md.parent,
-                files=_skill_files(skill_md.parent),
-            )
-        )
-    return skills
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------------

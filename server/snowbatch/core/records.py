@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from snowbatch.core.signatures import FunctionInfo
 
@@ -56,6 +56,13 @@ Encryption = Literal["SNOWFLAKE_SSE", "SNOWFLAKE_FULL", "EXTERNAL", "UNKNOWN"]
 PoolState = Literal["IDLE", "ACTIVE", "SUSPENDED", "STARTING", "STOPPING", "RESIZING", "UNKNOWN"]
 
 
+class Record(BaseModel):
+    """A record's validators are built at its first use, not at import: a server that starts and lists
+    its tools never builds most of them (pydantic `defer_build`)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(None, description="pass back as cursor= for the next page")
@@ -63,7 +70,7 @@ class Page(BaseModel, Generic[T]):
     note: str | None = Field(None, description="what the list may leave out, and why")
 
 
-class EnvironmentInfo(BaseModel):
+class EnvironmentInfo(Record):
     backend: str = Field(description="a name from snowbatch.backends.BACKENDS")
     account: str | None = None
     user: str | None = None
@@ -78,14 +85,14 @@ class EnvironmentInfo(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-class ModelSummary(BaseModel):
+class ModelSummary(Record):
     name: str
     versions: int
     default_version: str | None = None
     comment: str | None = None
 
 
-class VersionInfo(BaseModel):
+class VersionInfo(Record):
     version: str
     is_default: bool = False
     aliases: list[str] = Field(default_factory=list)
@@ -97,7 +104,7 @@ class VersionInfo(BaseModel):
     comment: str | None = None
 
 
-class VersionDetail(BaseModel):
+class VersionDetail(Record):
     """A version's functions and the facts that steer approach and pool choice."""
 
     model: str
@@ -114,13 +121,13 @@ class VersionDetail(BaseModel):
         return runs_on(self.runnable_in, WAREHOUSE) and not self.needs_gpu
 
 
-class ColumnInfo(BaseModel):
+class ColumnInfo(Record):
     name: str
     sql_type: str
     nullable: bool = True
 
 
-class RelationInfo(BaseModel):
+class RelationInfo(Record):
     """A table's or query's columns (and, when asked and cheap, its row count)."""
 
     source: str
@@ -128,7 +135,7 @@ class RelationInfo(BaseModel):
     row_count: int | None = None
 
 
-class StageInfo(BaseModel):
+class StageInfo(Record):
     name: str
     kind: Literal["INTERNAL", "EXTERNAL"] = "INTERNAL"
     encryption: Encryption
@@ -137,13 +144,13 @@ class StageInfo(BaseModel):
     url: str | None = Field(None, description="external stages: the cloud location")
 
 
-class StageFile(BaseModel):
+class StageFile(Record):
     path: str = Field(description="full stage path, @DB.SCHEMA.STAGE/dir/file")
     size: int
     last_modified: datetime | None = None
 
 
-class FileListing(BaseModel):
+class FileListing(Record):
     location: str
     count: int
     total_bytes: int
@@ -152,7 +159,7 @@ class FileListing(BaseModel):
     truncated: bool = False
 
 
-class PoolInfo(BaseModel):
+class PoolInfo(Record):
     name: str
     state: PoolState
     instance_family: str
@@ -170,12 +177,12 @@ class PoolInfo(BaseModel):
         return self.gpus > 0 or self.instance_family.upper().startswith("GPU")
 
 
-class JobProgress(BaseModel):
+class JobProgress(Record):
     rows_done: int | None = None
     rows_total: int | None = None
 
 
-class JobInfo(BaseModel):
+class JobInfo(Record):
     job_id: str = Field(description="DB.SCHEMA.NAME")
     kind: Literal["batch", "warehouse"] = "batch"
     status: JobStatus
@@ -200,7 +207,7 @@ class JobInfo(BaseModel):
         return self.status in TERMINAL_STATUSES or self.status in STALLED_STATUSES
 
 
-class OutputFile(BaseModel):
+class OutputFile(Record):
     path: str
     size: int
     rows: int | None = None
@@ -211,7 +218,7 @@ TableWriteMode = Literal["error", "overwrite", "append"]
 OutputState = Literal["complete", "partial", "foreign", "empty"]
 
 
-class OutputInfo(BaseModel):
+class OutputInfo(Record):
     location: str
     files: list[OutputFile]
     files_total: int = Field(0, description="all files counted; files lists the first of them")
@@ -223,7 +230,7 @@ class OutputInfo(BaseModel):
     advice: str | None = None
 
 
-class ResultPreview(BaseModel):
+class ResultPreview(Record):
     location: str | None = Field(None, description="left out where the job's output_location says it")
     columns: list[str]
     rows: list[dict[str, Any]]
@@ -236,7 +243,7 @@ class ResultPreview(BaseModel):
         return value or None
 
 
-class LogChunk(BaseModel):
+class LogChunk(Record):
     job_id: str
     lines: list[str]
     next_offset: int | None = Field(None, description="pass back as offset= for older lines")

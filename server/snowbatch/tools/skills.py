@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.resources import FileResource
 
 from snowbatch.app import App
-from snowbatch.cli.install_skills import Skill, sha256_file, shipped_skills, split_frontmatter
+from snowbatch.skill_bundle import Skill, sha256_file, shipped_skills, split_frontmatter
 
 ENTRY_SKILL = "batch-inference"
 _MIME = {
