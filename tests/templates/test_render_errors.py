@@ -36,6 +36,7 @@ WRONG_TYPE: dict[str, Any] = {
     "job_name": 42,
     "stage_location": 42,
     "dbt_name": 42,
+    "output_fields": "output_feature_1",
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from snowbatch.core.api_profiles import FEATURE_NAMES, FEATURES, ApiProfile, format_version
+from snowbatch.core.codegen_outputs import parse_output_fields
 from snowbatch.core.errors import InvalidRequest, SnowbatchError, did_you_mean
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 
@@ -305,6 +306,7 @@ PARSERS: dict[str, Callable[[Any, Mapping[str, Any]], Any]] = {
     "job_name": _job_name,
     "stage_location": _stage_location,
     "dbt_name": _dbt_name,
+    "output_fields": parse_output_fields,
 }
 
 
