@@ -12,6 +12,7 @@ import contextlib
 import time
 from typing import Any
 
+from evals.flow_warehouse import WarehouseFlow
 from evals.scenario import Scenario
 from evals.session import FlowError, Recorder
 
@@ -28,7 +29,7 @@ def _split(name: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-class Assistant:
+class Assistant(WarehouseFlow):
     def __init__(self, rec: Recorder, scenario: Scenario) -> None:
         self.rec = rec
         self.s = scenario
@@ -115,74 +116,6 @@ class Assistant:
             self.functions = await self.rec.ok(
                 "show_model_functions", {"model": self.model, "version": version}
             )
-
-    # --- batch-inference-warehouse --------------------------------------------------------------
-    async def warehouse(self) -> None:
-        # Step 1: skip what the entry settled (the model exists; its versions and functions); keep
-        # versions runnable in the warehouse; function
-        runnable = self.runnable_versions("WAREHOUSE")
-        if not runnable:
-            raise FlowError("no version is runnable in the warehouse")
-        version = self.facts.get("version")
-        if len(runnable) > 1 and not version:
-            version = self.ask("warehouse.version", ", ".join(runnable))
-        await self.functions_of(version)
-        function = self.facts.get("function")
-        if self.functions.get("function_name_needed") and not function:
-            function = self.ask(
-                "warehouse.function", ", ".join(f["name"] for f in self.functions["functions"])
-            )
-        # Step 2: input
-        table = self.facts.get("table") or self.ask("warehouse.input")
-        fit = await self.rec.ok(
-            "describe_input", {"table": table, "model": self.model, "version": version, "function": function}
-        )
-        failing = [c for c in fit.get("fit", []) if c.get("status") == "fail"]
-        if failing:
-            for c in failing:
-                self.error_seen(
-                    "describe_input", c.get("message", ""), check=c.get("name"), fix=c.get("fix", "")
-                )
-            self.ask("warehouse.input_fix", "; ".join(c.get("message", "") for c in failing))
-            return
-        # Step 3: run it now
-        base = {"model": self.model, "version": version, "function": function, "table": table}
-        while True:
-            choice = self.ask("warehouse.run_choice", "1. preview  2. write to a table  3. code only")
-            if choice == "done":
-                return
-            if choice == "preview":
-                preview = await self.rec.ok("preview_in_warehouse", {**base, "preview_limit": 10})
-                self.observed["warehouse_preview"] = preview.get("result", preview)
-            elif isinstance(choice, dict) and "table" in choice:
-                # always try a few rows first, then the gated write
-                await self.rec.ok("preview_in_warehouse", {**base, "preview_limit": 3})
-                written = await self.rec.gated_call(
-                    "run_in_warehouse", {**base, "output_table": choice["table"]}
-                )
-                job_id = (written.get("result") or {}).get("job_id")
-                if job_id:
-                    await self.wait(job_id)  # a warehouse job: DONE means the table is written
-                described = await self.rec.ok("describe_input", {"table": choice["table"]})
-                self.observed["table"] = {
-                    "name": choice["table"],
-                    "rows": described.get("row_count"),
-                    "columns": [c["name"] for c in described.get("columns", [])],
-                }
-            elif choice == "code":
-                code = await self.rec.ok(
-                    "generate_code",
-                    {
-                        "template": "warehouse_run_snowpark",
-                        "parameters": {
-                            "model": self.model,
-                            "version": version,
-                            "function_name": function,
-                            "input_table": table,
-                        },
-                    },
-                )
-                self.observed["code"] = bool(code.get("code"))
 
     # --- batch-inference-jobs -----------------------------------------------------------------
     async def jobs(self) -> None:

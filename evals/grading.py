@@ -61,6 +61,9 @@ def observed(t: Transcript) -> dict[str, Any]:
     wh_preview = _last(calls, "preview_in_warehouse")
     if wh_preview and wh_preview.structured:
         out["warehouse_preview"] = wh_preview.structured.get("result")
+    sql_form = _last(calls, "generate_code", lambda c: bool(c.args.get("preview_rows")))
+    if sql_form and sql_form.structured and sql_form.structured.get("preview"):
+        out["sql_form_preview"] = sql_form.structured["preview"]
     saved = _last(calls, "save_results_to_table", lambda c: c.status == "done")
     if saved and saved.structured:
         out["table"] = dict(saved.structured.get("result") or {})
@@ -191,6 +194,8 @@ def grade_outcome(s: Scenario, t: Transcript, home: Path | None) -> list[Verdict
     if o.rows is not None:
         if o.kind == "table" or (o.table and o.kind != "results"):
             rows = (got.get("table") or {}).get("rows")
+        elif "sql_form_preview" in got and not output:
+            rows = len(got["sql_form_preview"].get("rows", []))
         elif "warehouse_preview" in got and not output:
             rows = len((got["warehouse_preview"] or {}).get("rows", []))
         else:
@@ -202,7 +207,8 @@ def grade_outcome(s: Scenario, t: Transcript, home: Path | None) -> list[Verdict
             n = len([f for f in output["files"] if str(f.get("path", "")).endswith(".parquet")])
         v.append(Verdict("parts", n == o.parts, f"{n} Parquet parts; expected {o.parts}"))
     if o.columns is not None:
-        cols = (got.get("preview") or got.get("warehouse_preview") or {}).get("columns")
+        shown = got.get("preview") or got.get("sql_form_preview") or got.get("warehouse_preview")
+        cols = (shown or {}).get("columns")
         if cols is None and got.get("table"):
             cols = got["table"].get("columns")
         v.append(
@@ -229,6 +235,8 @@ def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]
 
     gt = s.expect.outcome.ground_truth
     assert gt is not None
+    if gt.kind == "tabular" and gt.column and "sql_form_preview" in got:
+        return _sql_form_ground_truth(s, got["sql_form_preview"], home)
     location = (got.get("output") or {}).get("location") or (got.get("job") or {}).get("output_location")
     if not location:
         return [Verdict("ground_truth", False, "no output location to read")]
@@ -294,3 +302,24 @@ def _chat_truth(actual: Any, contains: dict[str, str]) -> Verdict:
 
 def grade(s: Scenario, t: Transcript, home: Path | None, *, exact_checkpoints: bool = True) -> list[Verdict]:
     return grade_transcript(s, t, exact_checkpoints=exact_checkpoints) + grade_outcome(s, t, home)
+
+
+def _sql_form_ground_truth(s: Scenario, preview: dict[str, Any], home: Path) -> list[Verdict]:
+    """The previewed SQL form's column equals the model's own output for the same keys: the value a
+    job (or run()) computes for those rows, computed here outside the server."""
+    import pandas as pd
+
+    from evals import groundtruth
+
+    gt = s.expect.outcome.ground_truth
+    assert gt is not None and gt.model and gt.method and gt.table_rows and gt.column and gt.output
+    expected = groundtruth.tabular_expected(home, gt.model, gt.version, gt.method, gt.table_rows)
+    shown = pd.DataFrame(preview.get("rows", []))
+    if shown.empty or gt.column not in shown.columns:
+        return [Verdict("ground_truth", False, f"no column {gt.column} in the previewed rows")]
+    actual = shown[[gt.key, gt.column]].rename(columns={gt.column: gt.output})
+    wanted = expected.loc[expected[gt.key].isin(actual[gt.key]), [gt.key, gt.output]]
+    # previews round cells to 6 decimals (core.output.preview_cell): compare to that precision
+    problems = groundtruth.compare_tabular(actual, wanted, gt.key, rtol=1e-4)
+    evidence = f"{len(shown)} previewed rows of {gt.column} equal the model's {gt.output}"
+    return [Verdict("ground_truth", not problems, "; ".join(problems[:3]) or evidence)]

@@ -13,6 +13,7 @@ SCENARIO_DIR = Path(__file__).parent / "scenarios"
 Route = Literal[
     "warehouse-preview",
     "warehouse-table",
+    "warehouse-sql-form",
     "job-tabular",
     "job-files",
     "job-chat",
@@ -33,6 +34,8 @@ class GroundTruth(_Strict):
     method: str | None = Field(None, description="the model's own method to call, e.g. predict_proba")
     table_rows: int | None = Field(None, description="CUSTOMERS rows (samples.customers_frame)")
     key: str = "CUSTOMER_ID"
+    output: str | None = Field(None, description="SQL form: the signature output the previewed column holds")
+    column: str | None = Field(None, description="SQL form: the previewed column that holds it")
     contains: dict[str, str] = Field(
         default_factory=dict, description="chat: file name → text the answer for that file must contain"
     )

@@ -45,3 +45,11 @@ def render(
 
 def render_for_spec(spec: BatchJobSpec, snowml_version: str | None = None) -> codegen.RenderedCode:
     return codegen.render_for_spec(bundled(), spec, _release(snowml_version))
+
+
+def preview_select(template: str, parameters: Mapping[str, Any], rows: int) -> str:
+    """The SELECT a preview of `template` runs (core.sql_preview says which)."""
+    from snowbatch.core.sql_preview import preview_parameters, runnable_select
+
+    chosen = preview_parameters(template, parameters, rows)
+    return runnable_select(render("sql_model_function", chosen).code)

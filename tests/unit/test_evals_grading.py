@@ -8,12 +8,13 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from evals.grading import grade_transcript, observed
 from evals.llm_harness import Person, grade_llm
 from evals.llm_harness import main as harness_main
-from evals.scenario import load_scenarios
+from evals.scenario import Route, load_scenarios
 from evals.transcript import Transcript
 
 RECORDED = Path(__file__).resolve().parents[2] / "evals" / "recorded"
@@ -31,7 +32,7 @@ def failing(verdicts: list) -> dict[str, str]:
 def test_every_scenario_file_loads_and_covers_every_route() -> None:
     assert len(SCENARIOS) >= 12
     routes = {s.route for s in SCENARIOS.values()}
-    assert routes == {"warehouse-preview", "warehouse-table", "job-tabular", "job-files", "job-chat"}
+    assert routes == set(get_args(Route))
     for s in SCENARIOS.values():
         assert s.skills[0] == "batch-inference"
         # every confirmation is shown and stopped at: a plan's at jobs.plan_approval, others at confirm:<tool>

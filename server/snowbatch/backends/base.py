@@ -54,6 +54,10 @@ class Backend(Protocol):
         """Functions and facts of a version; `None` means the model's default version."""
         ...
 
+    def class_labels(self, model: ObjectName, version: Identifier) -> list[str] | None:
+        """A classifier's labels in its per-class output order, or None where the backend cannot know."""
+        ...
+
     # --- data ---------------------------------------------------------------------------------
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo: ...
 
@@ -118,6 +122,11 @@ class Backend(Protocol):
         self, spec: WarehouseRunSpec, *, preview_limit: int, max_cell_chars: int
     ) -> ResultPreview:
         """Score the input and return the first rows (input columns + outputs); writes nothing."""
+        ...
+
+    def preview_sql_form(self, sql: str, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        """Run one rendered SELECT with MODEL(...)!FN(...) calls, as pasted, and return at most `limit`
+        rows; writes nothing."""
         ...
 
     def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from snowbatch.core.records import JobInfo, OutputFile, OutputInfo, OutputState
@@ -121,6 +122,25 @@ def advise_for_job(info: OutputInfo, job: JobInfo) -> OutputInfo:
             "job again (it writes a new job folder); get_job_logs shows what happened."
         )
     return info.model_copy(update={"advice": advice})
+
+
+def preview_rows(
+    records: Iterable[Mapping[Any, Any]],
+    max_chars: int,
+    *,
+    key: Callable[[Any], str] = str,
+    value: Callable[[Any], Any] = lambda v: v,
+) -> tuple[list[dict[str, Any]], int]:
+    """Rows fit for a preview (each cell through preview_cell), and how many cells were cut."""
+    rows: list[dict[str, Any]] = []
+    cut = 0
+    for record in records:
+        shown = {}
+        for name, cell in record.items():
+            shown[key(name)], was_cut = preview_cell(value(cell), max_chars)
+            cut += was_cut
+        rows.append(shown)
+    return rows, cut
 
 
 def preview_cell(value: Any, max_chars: int) -> tuple[Any, bool]:

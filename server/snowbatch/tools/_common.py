@@ -10,6 +10,8 @@ from snowbatch.app import App
 from snowbatch.tools.gate import Gated, done, gated, started
 from snowbatch.tools.results import compact_result, tool_errors
 
+MAX_CELL_CHARS = 200  # longer cells are cut in previews
+
 __all__ = ["Gated", "compact_result", "done", "gated", "started", "tool_errors"]
 
 READ_ONLY = ToolAnnotations(

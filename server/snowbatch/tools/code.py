@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
@@ -11,7 +11,8 @@ from snowbatch import templates
 from snowbatch.app import App
 from snowbatch.core import codegen
 from snowbatch.core.errors import InvalidRequest, did_you_mean
-from snowbatch.tools._common import READ_ONLY, tool_errors
+from snowbatch.core.records import ResultPreview
+from snowbatch.tools._common import MAX_CELL_CHARS, READ_ONLY, tool_errors
 
 
 class TemplateSummary(BaseModel):
@@ -21,6 +22,11 @@ class TemplateSummary(BaseModel):
     required: list[str]
     optional: list[str]
     one_of: list[list[str]] = Field(default_factory=list)
+
+
+class GeneratedCode(codegen.RenderedCode):
+    previewed_sql: str | None = None
+    preview: ResultPreview | None = None
 
 
 class TemplateCatalog(BaseModel):
@@ -33,8 +39,8 @@ def register(server: MCPServer, app: App) -> None:
     @server.tool(annotations=READ_ONLY)
     @tool_errors
     def list_templates(template: str | None = None) -> TemplateCatalog:
-        """Code templates (Python, SQL, dbt) for each step. Without template: their names and
-        parameters; with one: its parameters in full."""
+        """Code templates (Python, SQL, dbt): names and parameters; with template, its parameters in
+        full."""
         infos = templates.list_templates()
         if template is not None:
             found = [i for i in infos if i.name == template]
@@ -66,7 +72,15 @@ def register(server: MCPServer, app: App) -> None:
         template: str,
         parameters: dict[str, Any] | None = None,
         snowml_version: str | None = None,
-    ) -> codegen.RenderedCode:
-        """Render a template into code for the person's snowflake-ml-python release (1.28 to 2.6;
-        snowml_version from pip show, default the server's). Nothing runs."""
-        return templates.render(template, parameters or {}, snowml_version)
+        preview_rows: Annotated[int | None, Field(ge=1, le=50)] = None,
+    ) -> GeneratedCode:
+        """Code for the person's snowflake-ml-python release (1.28-2.6; snowml_version: pip show's,
+        default the server's). preview_rows (SQL forms): also run its SELECT read-only on that many
+        input rows (dbt: give input_table)."""
+        parameters = parameters or {}
+        rendered = GeneratedCode(**templates.render(template, parameters, snowml_version).model_dump())
+        if preview_rows is None:
+            return rendered
+        select = templates.preview_select(template, parameters, preview_rows)
+        preview = app.backend.preview_sql_form(select, limit=preview_rows, max_cell_chars=MAX_CELL_CHARS)
+        return rendered.model_copy(update={"previewed_sql": select, "preview": preview})

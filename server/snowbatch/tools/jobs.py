@@ -18,6 +18,7 @@ from snowbatch.core.requests import BatchJobRequest, FileEncoding, InputSource, 
 from snowbatch.tools._common import (
     CREATES,
     DESTRUCTIVE,
+    MAX_CELL_CHARS,
     READ_ONLY,
     Gated,
     done,
@@ -179,7 +180,7 @@ def register(server: MCPServer, app: App) -> None:
     def list_jobs(
         limit: Annotated[int, Field(ge=1, le=100)] = 20, cursor: str | None = None
     ) -> Page[JobInfo]:
-        """Recent jobs, newest first. Paginated via next_cursor."""
+        """Recent jobs, newest first; next_cursor pages on."""
         return app.backend.list_jobs(limit=limit, cursor=cursor)
 
     def describe_submit(plan_id: str) -> str:
@@ -266,7 +267,7 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
             )
         preview = None
         if preview_rows:
-            preview = app.backend.preview_results(where, limit=preview_rows, max_cell_chars=200)
+            preview = app.backend.preview_results(where, limit=preview_rows, max_cell_chars=MAX_CELL_CHARS)
             preview = preview.model_copy(update={"location": None})  # the job's output_location
             check.rows = check.rows if check.rows is not None else preview.total_rows
     except SnowbatchError:

@@ -6,7 +6,8 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
-from snowbatch.core.names import Identifier
+from snowbatch.core.names import Identifier, ObjectName
+from snowbatch.core.output_meaning import output_meaning
 from snowbatch.core.records import ModelSummary, Page, VersionDetail, VersionInfo
 from snowbatch.core.signatures import FunctionInfo
 from snowbatch.tools._common import READ_ONLY, object_name, schema_name, tool_errors
@@ -24,6 +25,7 @@ class FunctionView(BaseModel):
     function_type: str | None = Field(None, description="TABLE_FUNCTION when not a plain FUNCTION")
     params: list[str] | None = None
     partitioned: bool | None = None
+    meaning: str | None = Field(None, description="what each output is, where known")
 
 
 class ModelFunctions(BaseModel):
@@ -60,7 +62,7 @@ FLOWS = {
 }
 
 
-def _view(f: FunctionInfo) -> FunctionView:
+def _view(f: FunctionInfo, meaning: str | None = None) -> FunctionView:
     return FunctionView(
         name=f.name,
         target_method=f.target_method,
@@ -70,6 +72,7 @@ def _view(f: FunctionInfo) -> FunctionView:
         function_type=None if f.function_type == "FUNCTION" else f.function_type,
         params=[f"{p.name}: {p.dtype} = {p.default!r}" for p in f.params] or None,
         partitioned=True if f.is_partitioned else None,
+        meaning=meaning,
     )
 
 
@@ -106,8 +109,8 @@ def register(server: MCPServer, app: App) -> None:
     @server.tool(annotations=READ_ONLY)
     @tool_errors
     def show_model_functions(model: str, version: str | None = None) -> ModelFunctions:
-        """A model version's functions (default: the default version): signatures, input kind, flow,
-        whether it runs in a warehouse; and the model's versions."""
+        """A version's functions (default version if none given): signatures, what outputs mean,
+        flow, warehouse or not; and the model's versions."""
         name = object_name(app, model, "model")
         detail = app.backend.version_detail(name, Identifier.parse(version) if version else None)
         # One call instead of list_model_versions + show_model_functions when the person named only the
@@ -132,8 +135,17 @@ def register(server: MCPServer, app: App) -> None:
             **_warehouse_fields(detail),
             function_name_needed=len(detail.functions) > 1,
             flows={k: FLOWS[k] for k in sorted({f.input_kind for f in detail.functions})},
-            functions=[_view(f) for f in detail.functions],
+            functions=_views(app, name, detail),
         )
+
+
+def _views(app: App, model: ObjectName, detail: VersionDetail) -> list[FunctionView]:
+    """Each function, with what its outputs mean where that can be said (core.output_meaning); the
+    labels are read only when some function has per-class outputs."""
+    labels = None
+    if any(output_meaning(f, detail.task, None) for f in detail.functions):
+        labels = app.backend.class_labels(model, Identifier.parse(detail.version))
+    return [_view(f, output_meaning(f, detail.task, labels)) for f in detail.functions]
 
 
 def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:

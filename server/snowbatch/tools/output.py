@@ -11,6 +11,7 @@ from snowbatch.core.output import LISTED, MAX_LISTED, cut_listing
 from snowbatch.core.records import OutputInfo, ResultPreview, TableWriteMode
 from snowbatch.tools._common import (
     CREATES,
+    MAX_CELL_CHARS,
     READ_ONLY,
     Gated,
     done,
@@ -19,8 +20,6 @@ from snowbatch.tools._common import (
     stage_location,
     tool_errors,
 )
-
-MAX_CELL_CHARS = 200  # longer cells are cut in previews
 
 
 def register(server: MCPServer, app: App) -> None:
@@ -67,7 +66,7 @@ def register(server: MCPServer, app: App) -> None:
         location: str | None = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 10,
     ) -> ResultPreview:
-        """The first rows of a job's results (inputs and outputs), long cells cut."""
+        """The first rows of a job's results (inputs, outputs); long cells cut."""
         return app.backend.preview_results(
             location_of(job_id, location), limit=limit, max_cell_chars=MAX_CELL_CHARS
         )

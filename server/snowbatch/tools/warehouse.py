@@ -15,6 +15,7 @@ from snowbatch.app import App
 from snowbatch.core.records import TableWriteMode
 from snowbatch.tools._common import (
     DESTRUCTIVE,
+    MAX_CELL_CHARS,
     READ_ONLY,
     Gated,
     done,
@@ -24,7 +25,6 @@ from snowbatch.tools._common import (
     tool_errors,
 )
 
-MAX_CELL_CHARS = 200
 CODE_HINT = (
     "For code the person keeps, call generate_code with template warehouse_run_snowpark (Python), "
     "sql_model_function (SQL form), dbt_model or dynamic_table — parameters model, version, "

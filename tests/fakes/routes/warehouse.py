@@ -125,7 +125,7 @@ def build(acct: FakeAccount) -> Routes:
         acct.query_status[query_id] = "ABORTED"
         return Result([Column("SYSTEM$CANCEL_QUERY(?)")], [(f"query [{query_id}] terminated.",)])
 
-    @r.add(r"(?:WITH|SELECT)\b.*MODEL\(.*", "F43", "F44", flags=re.S | re.I)
+    @r.add(r"(?:WITH|SELECT)\b.*MODEL\(.*", "F43", "F44", "F56", flags=re.S | re.I)
     def select_with_model(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
         return result_of(functions.frame(conn, st.sql))
 

@@ -96,6 +96,9 @@ class LocalBackend:
     def version_detail(self, model: ObjectName, version: Identifier | None) -> VersionDetail:
         return self.registry.version_detail(model, version)
 
+    def class_labels(self, model: ObjectName, version: Identifier) -> list[str] | None:
+        return self.registry.class_labels(model, version)
+
     # data
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self.tables.describe(table, count_rows=count_rows)
@@ -184,6 +187,9 @@ class LocalBackend:
         self, spec: WarehouseRunSpec, *, preview_limit: int, max_cell_chars: int
     ) -> ResultPreview:
         return self.warehouse.preview(spec, limit=preview_limit, max_cell_chars=max_cell_chars)
+
+    def preview_sql_form(self, sql: str, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        return self.warehouse.preview_sql_form(sql, limit=limit, max_cell_chars=max_cell_chars)
 
     def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
         return self.jobs.get(ObjectName.parse(self.warehouse.submit(spec), what="job"))

@@ -10,7 +10,7 @@ from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.core.errors import InvalidRequest, NotFound
 from snowbatch.core.names import ObjectName, StageLocation
-from snowbatch.core.output import RESERVED_INPUT, assess_output, preview_cell
+from snowbatch.core.output import RESERVED_INPUT, assess_output, preview_rows
 from snowbatch.core.records import OutputFile, OutputInfo, ResultPreview, TableWriteMode
 
 
@@ -55,12 +55,9 @@ class LocalOutput:
         for _, path in parts:
             table = pq.ParquetFile(path).read().slice(0, limit - len(rows))
             columns = columns or table.column_names
-            for row in table.to_pylist():
-                shown = {}
-                for key, value in row.items():
-                    shown[key], was_cut = preview_cell(value, max_cell_chars)
-                    cut += was_cut
-                rows.append(shown)
+            shown, was_cut = preview_rows(table.to_pylist(), max_cell_chars)
+            rows += shown
+            cut += was_cut
             if len(rows) >= limit:
                 break
         return ResultPreview(

@@ -37,3 +37,17 @@ def load_packaged(folder: str | Path) -> Any:
     packager = ModelPackager(str(folder))
     packager.load(as_custom_model=True)
     return packager.model
+
+
+def packaged_class_labels(folder: str | Path) -> list[str] | None:
+    """A classifier's `classes_`, in the order its predict_proba columns follow, or None.
+
+    snowflake-ml writes no class labels into model.yaml (its metadata schema has no field for them); the
+    pickled estimator is the only place they live (docs/research/sql-forms.md §4).
+    """
+    from snowflake.ml.model._packager.model_packager import ModelPackager
+
+    packager = ModelPackager(str(folder))
+    packager.load()
+    classes = getattr(packager.model, "classes_", None)
+    return None if classes is None else [str(c) for c in list(classes)]

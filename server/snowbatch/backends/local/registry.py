@@ -147,6 +147,11 @@ class LocalRegistry:
     def version_path(self, model: ObjectName, version: Identifier) -> Path:
         return self.account.version_dir(model, self.resolve_version(model, version))
 
+    def class_labels(self, model: ObjectName, version: Identifier) -> list[str] | None:
+        folder = self.version_path(model, version)
+        spec_file = folder / "model.yaml"
+        return _class_labels(str(folder), spec_file.stat().st_mtime if spec_file.exists() else 0.0)
+
     # --- writing ------------------------------------------------------------------------------
     def log_model(
         self,
@@ -198,6 +203,16 @@ class LocalRegistry:
             meta["default_version"] = version.name
         write_json_atomic(meta_file, meta)
         return next(v for v in self.list_versions(model) if v.version == str(version))
+
+
+@lru_cache(maxsize=32)
+def _class_labels(folder: str, stamp: float) -> list[str] | None:
+    from snowbatch.backends.local.packaged import packaged_class_labels
+
+    try:
+        return packaged_class_labels(folder)
+    except Exception:  # a model the packager cannot load here has no labels to offer, not an error
+        return None
 
 
 def _runnable_in(spec: dict[str, Any]) -> list[str]:

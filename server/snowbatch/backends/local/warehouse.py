@@ -27,7 +27,7 @@ from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.tables import LocalTables, snowflake_type
 from snowbatch.core.errors import BackendFailure, Conflict, InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
-from snowbatch.core.output import preview_cell
+from snowbatch.core.output import preview_rows
 from snowbatch.core.records import ColumnInfo, RelationInfo, ResultPreview
 from snowbatch.core.warehouse import (
     WarehouseRunSpec,
@@ -231,14 +231,7 @@ class LocalWarehouse:
                 f"{spec.function_name} failed on the input: {type(exc).__name__}: {exc}"[:800],
                 "Check the input's values and types against the signature (show_model_functions).",
             ) from None
-        rows: list[dict[str, Any]] = []
-        cut = 0
-        for record in scored.to_dict(orient="records"):
-            shown = {}
-            for key, value in record.items():
-                shown[str(key)], was_cut = preview_cell(_plain(value), max_cell_chars)
-                cut += was_cut
-            rows.append(shown)
+        rows, cut = preview_rows(scored.to_dict(orient="records"), max_cell_chars, value=_plain)
         return ResultPreview(
             location=f"{spec.model} {spec.version} {spec.function_name} on {spec.describe_input()}",
             columns=[str(c) for c in scored.columns],
@@ -248,6 +241,26 @@ class LocalWarehouse:
         )
 
     # --- write jobs ---------------------------------------------------------------------------
+    def preview_sql_form(self, sql: str, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        """The rows the pasted SQL form returns (backends/local/sql_forms.py evaluates the model calls)."""
+        import duckdb
+
+        from snowbatch.backends.local.sql_forms import evaluate
+
+        with self._connection() as con:
+            try:
+                frame = evaluate(con, sql, registry=self.registry, default=self.default_schema, limit=limit)
+            except duckdb.Error as exc:
+                raise _query_error(exc) from None
+        rows, cut = preview_rows(frame.to_dict(orient="records"), max_cell_chars, value=_plain)
+        return ResultPreview(
+            location="the SQL form",
+            columns=[str(c) for c in frame.columns],
+            rows=rows,
+            total_rows=None,
+            truncated_cells=cut,
+        )
+
     def _snapshot(self, spec: WarehouseRunSpec, target: Path) -> int:
         import duckdb
         import pyarrow.parquet as pq

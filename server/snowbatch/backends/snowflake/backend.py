@@ -108,6 +108,12 @@ class SnowflakeBackend:
     def version_detail(self, model: ObjectName, version: Identifier | None) -> VersionDetail:
         return self._registry.version_detail(self._qualify(model), version)
 
+    def class_labels(self, model: ObjectName, version: Identifier) -> list[str] | None:
+        # No statement returns them: snowflake-ml's model metadata has no field for class labels, and
+        # reading the pickled estimator needs ModelVersion.load() (owner role, a local environment that
+        # matches) — too much for a discovery call (docs/research/sql-forms.md §4).
+        return None
+
     # --- data --------------------------------------------------------------------------------
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self._tables.describe_table(self._qualify(table), count_rows=count_rows)
@@ -211,6 +217,9 @@ class SnowflakeBackend:
         self, spec: WarehouseRunSpec, *, preview_limit: int, max_cell_chars: int
     ) -> ResultPreview:
         return self._warehouse.preview(spec, limit=preview_limit, max_cell_chars=max_cell_chars)
+
+    def preview_sql_form(self, sql: str, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        return self._warehouse.preview_sql_form(sql, limit=limit, max_cell_chars=max_cell_chars)
 
     def submit_warehouse_job(self, spec: WarehouseRunSpec) -> JobInfo:
         table = self._qualify(ObjectName.parse(spec.output_table or "", what="table"))

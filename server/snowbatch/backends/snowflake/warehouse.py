@@ -19,7 +19,7 @@ from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
 from snowbatch.core.joblist import Entry, seconds_since, sort_key
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
-from snowbatch.core.output import preview_cell
+from snowbatch.core.output import preview_rows
 from snowbatch.core.records import (
     TERMINAL_STATUSES,
     ColumnInfo,
@@ -168,19 +168,26 @@ class SnowflakeWarehouse:
         columns, raw = self._s.run(
             go, context=f"Running {spec.function_name} of {spec.model} in the warehouse", grant_hint=RUN_GRANT
         )
-        rows, cut = [], 0
-        for record in raw:
-            shown = {}
-            for key, value in record.items():
-                shown[column_name(key)], was_cut = preview_cell(value, max_cell_chars)
-                cut += was_cut
-            rows.append(shown)
+        rows, cut = preview_rows(raw, max_cell_chars, key=column_name)
         return ResultPreview(
             location=f"{spec.model} {spec.version} {spec.function_name} on {spec.describe_input()}",
             columns=columns,
             rows=rows,
             total_rows=None,
             truncated_cells=cut,
+        )
+
+    def preview_sql_form(self, sql: str, *, limit: int, max_cell_chars: int) -> ResultPreview:
+        """The rendered SQL form as the person pastes it, its rows capped by Snowpark's limit (F56)."""
+
+        def go(session: Any) -> tuple[list[str], list[dict[str, Any]]]:
+            frame = session.sql(sql).limit(int(limit))
+            return [column_name(c) for c in frame.columns], [r.as_dict() for r in frame.collect()]
+
+        columns, raw = self._s.run(go, context="Running the SQL form in the warehouse", grant_hint=RUN_GRANT)
+        rows, cut = preview_rows(raw, max_cell_chars, key=column_name)
+        return ResultPreview(
+            location="the SQL form", columns=columns, rows=rows, total_rows=None, truncated_cells=cut
         )
 
     # --- write jobs ---------------------------------------------------------------------------------
