@@ -90,7 +90,9 @@ def test_the_demo_model_is_a_chat_function_with_params(chat: dict[str, Any]) -> 
 def test_a_prompt_plus_files_becomes_one_message_list_per_file(chat: dict[str, Any]) -> None:
     plan = chat["prompt"]["plan"]
     assert "2 chat message lists, one per file" in plan["summary"]
-    assert {c["name"]: c["status"] for c in plan["checks"]}["pool_gpu"] == "warn"  # chat wants a GPU
+    # the demo chat model is a custom model logged without CUDA: a GPU would sit idle, so a CPU pool is
+    # right and the plan says nothing about GPUs (core.compute)
+    assert "pool_gpu" not in {c["name"] for c in plan["checks"]}
     frame = chat["prompt"]["frame"]
     assert list(frame.columns) == ["MESSAGES", *CHAT_OUTPUTS]
     for row in frame.to_dict("records"):

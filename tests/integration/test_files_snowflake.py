@@ -92,6 +92,7 @@ def test_a_chat_request_becomes_run_batch_with_params_and_engine_options(backend
         params={"max_completion_tokens": 64, "temperature": 0.0},
         engine="vllm",
         engine_args=["--max-model-len=4096"],
+        compute_pool="GPU_POOL",  # vLLM runs on GPUs only (core.compute): a CPU pool is refused
     )
     params = spec["input"]["params"]
     if isinstance(params, str):

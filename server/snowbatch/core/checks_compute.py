@@ -3,8 +3,8 @@ the compute pool (state, GPU, size)."""
 
 from __future__ import annotations
 
+from snowbatch.core.compute import compute_for
 from snowbatch.core.plan_facts import Check, PlanFacts
-from snowbatch.core.pools import wants_gpu
 from snowbatch.core.requests import BatchJobRequest
 from snowbatch.core.stage_use import stage_fix
 
@@ -123,26 +123,36 @@ def check_pool(facts: PlanFacts, request: BatchJobRequest) -> list[Check]:
         )
     else:
         checks.append(Check(name="pool_state", status="pass", message=f"{pool.name} is {pool.state}."))
-    gpu, why = wants_gpu(facts.detail, facts.function.input_kind)
-    if facts.detail.needs_gpu and not pool.has_gpu:
+    compute = compute_for(facts.detail, facts.function, request.engine)
+    if compute.gpu == "required" and not pool.has_gpu:
         checks.append(
             Check(
                 name="pool_gpu",
                 status="fail",
-                message=f"The model needs a GPU ({why}) and {pool.name} has none.",
+                message=f"A GPU is required ({compute.gpu_reason}) and {pool.name} has none.",
                 fix="Use a GPU pool (list_compute_pools with the model).",
             )
         )
-    elif gpu and not pool.has_gpu:
+    elif compute.gpu == "recommended" and not pool.has_gpu:
         checks.append(
             Check(
                 name="pool_gpu",
                 status="warn",
-                message=f"A GPU is recommended: {why}.",
-                fix="Consider a GPU pool for large inputs (list_compute_pools with the model).",
+                message=f"A GPU is recommended: {compute.gpu_reason}.",
+                fix="A GPU pool would be faster on large inputs (list_compute_pools with the model).",
             )
         )
-    if request.scaling.gpu_requests and not facts.detail.needs_gpu:
+    elif compute.gpu == "pointless" and pool.has_gpu:
+        checks.append(
+            Check(
+                name="pool_gpu",
+                status="warn",
+                message=f"{pool.name} has GPUs this job will not use: {compute.gpu_reason}.",
+                fix="A CPU pool costs less (list_compute_pools with the model).",
+            )
+        )
+    if request.scaling.gpu_requests and not (facts.detail.needs_gpu or facts.detail.gpu_runtime):
+        # run_batch refuses gpu_requests for a model without GPU support (ModelSpec.supports_gpu)
         checks.append(
             Check(
                 name="gpu_requests",

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from snowbatch.core.records import PoolInfo, VersionDetail
+from snowbatch.core.compute import Compute, GpuNeed
+from snowbatch.core.records import PoolInfo
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def with_family_facts(pool: PoolInfo) -> PoolInfo:
 
 
 class PoolAdvice(BaseModel):
-    needs_gpu: bool
+    gpu: GpuNeed = Field(description="required, recommended or pointless (core.compute), with the reason")
     reason: str
     pool: str | None = None
     pool_state: str | None = None
@@ -75,32 +76,18 @@ class PoolAdvice(BaseModel):
 _STATE_RANK = {"ACTIVE": 0, "IDLE": 0, "RESIZING": 1, "STARTING": 2, "SUSPENDED": 3, "STOPPING": 4}
 
 
-def wants_gpu(detail: VersionDetail, function_kind: str) -> tuple[bool, str]:
-    if detail.needs_gpu:
-        return True, "the model is packaged for a GPU runtime only"
-    if detail.gpu_runtime:
-        return True, "the model was logged with a GPU (CUDA) runtime, so a GPU pool runs it fastest"
-    if function_kind == "chat":
-        return True, "chat (LLM) models need a GPU"
-    if function_kind == "files" and (detail.model_type or "") in (
-        "huggingface_pipeline",
-        "pytorch",
-        "tensorflow",
-        "sentence_transformers",
-    ):
-        return True, f"{detail.model_type} models on images/audio/video run far faster on a GPU"
-    if (detail.model_type or "") in ("huggingface_pipeline", "sentence_transformers", "pytorch"):
-        return False, f"{detail.model_type} runs on CPU; a GPU pool would speed it up on large inputs"
-    return False, f"{detail.model_type or 'this'} model is tabular and runs well on CPU"
-
-
-def recommend(detail: VersionDetail, function_kind: str, pools: list[PoolInfo]) -> PoolAdvice:
-    """The best existing pool for a model and why, or the instance family to create."""
-    gpu, why = wants_gpu(detail, function_kind)
-    fitting = [p for p in pools if p.has_gpu == gpu]
-    if gpu and not fitting:
+def recommend(compute: Compute, pools: list[PoolInfo]) -> PoolAdvice:
+    """The best existing pool for a model and why, or the instance family to create (core.compute says
+    whether a GPU is required, recommended or pointless). A GPU pool is proposed for creation only when
+    one is required; when recommended, an existing GPU pool is preferred, else a CPU pool does."""
+    required, why = compute.gpu == "required", compute.gpu_reason
+    fitting = [p for p in pools if p.has_gpu == compute.wants_gpu]
+    if compute.gpu == "recommended" and not fitting:
+        fitting = [p for p in pools if not p.has_gpu]
+        why += "; no GPU pool is visible, so a CPU pool runs it (slower)"
+    if required and not fitting:
         return PoolAdvice(
-            needs_gpu=True,
+            gpu="required",
             reason=f"{why}, and no GPU pool is visible to this role.",
             family_to_create="GPU_NV_S",
             action="create_compute_pool with a GPU family (GPU_NV_S on AWS, GPU_NV_SM on "
@@ -110,7 +97,7 @@ def recommend(detail: VersionDetail, function_kind: str, pools: list[PoolInfo]) 
         fitting = pools  # a CPU model runs on a GPU pool too, at a higher price
         if not fitting:
             return PoolAdvice(
-                needs_gpu=gpu,
+                gpu=compute.gpu,
                 reason=f"{why}; no compute pool is visible to this role.",
                 family_to_create="CPU_X64_S",
                 action="create_compute_pool (CPU_X64_S suits tabular models), or ask an "
@@ -129,7 +116,7 @@ def recommend(detail: VersionDetail, function_kind: str, pools: list[PoolInfo]) 
     elif best.state in ("STARTING", "RESIZING"):
         action = f"The pool is {best.state}; jobs queue until it is ready"
     return PoolAdvice(
-        needs_gpu=gpu,
+        gpu=compute.gpu,
         reason=f"{why}; {best.name} ({best.instance_family}) is {best.state}.",
         pool=best.name,
         pool_state=best.state,

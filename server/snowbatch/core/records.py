@@ -116,10 +116,6 @@ class VersionDetail(Record):
     gpu_runtime: bool = Field(False, description="logged with a GPU runtime: a GPU pool runs it fastest")
     functions: list[FunctionInfo]
 
-    @property
-    def runs_in_warehouse(self) -> bool:
-        return runs_on(self.runnable_in, WAREHOUSE) and not self.needs_gpu
-
 
 class ColumnInfo(Record):
     name: str

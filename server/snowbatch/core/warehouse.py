@@ -16,6 +16,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from snowbatch.core.checks_input import check_columns
+from snowbatch.core.compute import compute_for
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName
 from snowbatch.core.plan_facts import Check
@@ -233,14 +234,14 @@ def check_run(
 ) -> list[Check]:
     """Everything that can be known before a warehouse run: where it may run, columns, partitioning."""
     checks: list[Check] = []
-    if not detail.runs_in_warehouse:
+    compute = compute_for(detail, function)
+    if not compute.warehouse:
         checks.append(
             Check(
                 name="runnable_in",
                 status="fail",
-                message=f"{detail.model} version {detail.version} cannot run in a warehouse "
-                f"(runnable in: {', '.join(detail.runnable_in) or 'nothing listed'}"
-                f"{'; it needs a GPU' if detail.needs_gpu else ''}).",
+                message=f"{detail.model} version {detail.version} cannot run in a warehouse: "
+                f"{compute.warehouse_reason}.",
                 fix="Run it as a batch job on a compute pool instead: plan_batch_job "
                 "(see show_model_functions).",
             )

@@ -6,6 +6,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
+from snowbatch.core.compute import Compute, compute_for
 from snowbatch.core.names import Identifier, ObjectName
 from snowbatch.core.output_meaning import output_meaning
 from snowbatch.core.records import ModelSummary, Page, VersionDetail, VersionInfo
@@ -37,7 +38,8 @@ class ModelFunctions(BaseModel):
     model_type: str | None
     task: str | None
     runnable_in: list[str]
-    needs_gpu: bool
+    gpu: str = Field(description="required, recommended or pointless; gpu_reason says why")
+    gpu_reason: str
     approach: str = Field(description="suggested approach: warehouse run() or a batch job")
     warehouse_runnable: bool = Field(
         False, description="this version can run in a warehouse (run_in_warehouse)"
@@ -116,13 +118,11 @@ def register(server: MCPServer, app: App) -> None:
         # One call instead of list_model_versions + show_model_functions when the person named only the
         # model (the usual case); with a version given, nothing more is fetched.
         versions = None if version else [v.version for v in app.backend.list_model_versions(name)]
-        kinds = {f.input_kind for f in detail.functions}
-        if not detail.runs_in_warehouse:
-            approach = "batch job (run_batch): this version cannot run in a warehouse"
-        elif kinds & {"files", "chat"} or detail.needs_gpu:
-            approach = "batch job (run_batch): files, chat or GPU models need SPCS"
-        else:
+        compute = compute_for(detail)
+        if compute.warehouse:
             approach = "either: warehouse run() for SQL pipelines/dbt, or a batch job for large scale"
+        else:
+            approach = f"batch job (run_batch): not a warehouse, as {compute.warehouse_reason}"
         return ModelFunctions(
             model=str(name),
             version=detail.version,
@@ -130,9 +130,10 @@ def register(server: MCPServer, app: App) -> None:
             model_type=detail.model_type,
             task=detail.task,
             runnable_in=detail.runnable_in,
-            needs_gpu=detail.needs_gpu,
+            gpu=compute.gpu,
+            gpu_reason=compute.gpu_reason,
             approach=approach,
-            **_warehouse_fields(detail),
+            **_warehouse_fields(compute),
             function_name_needed=len(detail.functions) > 1,
             flows={k: FLOWS[k] for k in sorted({f.input_kind for f in detail.functions})},
             functions=_views(app, name, detail),
@@ -148,18 +149,15 @@ def _views(app: App, model: ObjectName, detail: VersionDetail) -> list[FunctionV
     return [_view(f, output_meaning(f, detail.task, labels)) for f in detail.functions]
 
 
-def _warehouse_fields(detail: VersionDetail) -> dict[str, Any]:
+def _warehouse_fields(compute: Compute) -> dict[str, Any]:
     """Whether run_in_warehouse applies to this version, and the way forward when it does not."""
-    if detail.runs_in_warehouse:
+    if compute.warehouse:
         return {
             "warehouse_runnable": True,
             "warehouse": "preview_in_warehouse shows rows; run_in_warehouse writes a table (gated); "
             "generate_code has the SQL, dbt and Dynamic Table forms.",
         }
-    places = ", ".join(detail.runnable_in) or "SNOWPARK_CONTAINER_SERVICES"
-    why = "it needs a GPU" if detail.needs_gpu else f"runnable only in {places}"
     return {
         "warehouse_runnable": False,
-        "warehouse": f"Not runnable in a warehouse ({why}): run it as a batch job on a compute pool — "
-        "plan_batch_job, then submit_batch_job.",
+        "warehouse": "Run it as a batch job on a compute pool: plan_batch_job, then submit_batch_job.",
     }

@@ -6,6 +6,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from snowbatch.app import App
+from snowbatch.core.compute import compute_for
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
 from snowbatch.core.names import Identifier
 from snowbatch.core.pools import FAMILIES, PoolAdvice, family, recommend
@@ -43,12 +44,8 @@ def register(server: MCPServer, app: App) -> None:
         detail = app.backend.version_detail(
             object_name(app, model, "model"), Identifier.parse(version) if version else None
         )
-        kind = (
-            find_function(detail.functions, function).input_kind
-            if function or len(detail.functions) == 1
-            else detail.functions[0].input_kind
-        )
-        return PoolList(pools=pools, recommendation=recommend(detail, kind, pools))
+        chosen = find_function(detail.functions, function) if function or len(detail.functions) == 1 else None
+        return PoolList(pools=pools, recommendation=recommend(compute_for(detail, chosen), pools))
 
     # The describe functions validate before the person is asked: a request that cannot succeed is
     # refused with its fix at once, never after an approval.
