@@ -94,9 +94,10 @@ def test_a_prompt_plus_files_becomes_one_message_list_per_file(chat: dict[str, A
     # right and the plan says nothing about GPUs (core.compute)
     assert "pool_gpu" not in {c["name"] for c in plan["checks"]}
     frame = chat["prompt"]["frame"]
-    assert list(frame.columns) == ["MESSAGES", *CHAT_OUTPUTS]
+    assert list(frame.columns) == ["MESSAGES", "FILE_PATH", *CHAT_OUTPUTS]
     for row in frame.to_dict("records"):
         system, user = json.loads(row["MESSAGES"])  # the input is passed through as the job received it
+        assert user["content"][1]["image_url"]["url"] == row["FILE_PATH"]  # joins back without JSON
         assert system == {"role": "system", "content": "Be brief."}
         assert user["content"][0] == {"type": "text", "text": "Size and colour?"}
         assert user["content"][1]["image_url"]["url"].startswith("@ML.PUBLIC.MEDIA/images/")

@@ -234,8 +234,9 @@ def test_a_bytes_model_receives_exactly_each_files_bytes(jobs: dict[str, Any], m
     run = jobs["raw"]
     assert run["output"]["state"] == "complete" and run["output"]["success_marker"]
     frame = run["frame"]
-    assert len(frame) >= 5 and set(frame.columns) == {"FILE", "byte_length", "sha256", "kind"}
+    assert len(frame) >= 5 and set(frame.columns) == {"FILE", "FILE_PATH", "byte_length", "sha256", "kind"}
     for row in frame.to_dict("records"):
+        assert row["FILE_PATH"] == row["FILE"]  # the path kept beside the outputs: results join back
         data = stage_bytes(media, row["FILE"])
         assert (row["byte_length"], row["sha256"]) == (len(data), hashlib.sha256(data).hexdigest()), row[
             "FILE"

@@ -116,6 +116,10 @@ def test_a_chat_built_from_files_unloads_one_messages_row_per_file(backend: Any)
         input={"kind": "chat", "stage_location": "@ML.PUBLIC.MEDIA/images/", "prompt": "Hi"},
     )
     rows = unloaded_rows(backend, log)
-    assert [list(r) for r in rows] == [["MESSAGES"], ["MESSAGES"]]
+    assert [list(r) for r in rows] == [["MESSAGES", "FILE_PATH"], ["MESSAGES", "FILE_PATH"]]
     urls = sorted(json.loads(r["MESSAGES"])[-1]["content"][-1]["image_url"]["url"] for r in rows)
     assert urls == ["@ML.PUBLIC.MEDIA/images/a.png", "@ML.PUBLIC.MEDIA/images/b.jpg"]
+    # each row also carries its file's path as a plain column, so answers join back without JSON
+    assert all(
+        json.loads(r["MESSAGES"])[-1]["content"][-1]["image_url"]["url"] == r["FILE_PATH"] for r in rows
+    )

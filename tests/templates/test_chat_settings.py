@@ -181,3 +181,15 @@ def test_a_setting_of_the_wrong_type_is_refused_with_an_example(
     assert (
         f'generation={{"{setting}": ' in caught.value.next_step and "leave it out" in caught.value.next_step
     )
+
+
+def test_chat_answers_are_read_from_the_lower_case_choices_column_whatever_its_parquet_type() -> None:
+    from snowbatch import templates
+
+    params = {"output_stage": "@ML.PUBLIC.BATCH_OUT/chat/", "job_name": "ML.PUBLIC.J1", "chat_answers": True}
+    code = templates.render("read_results", params).code
+    # chat outputs keep the signature's lower-case names: unquoted, Snowflake would look for CHOICES
+    assert "col('\"choices\"')" in code
+    # to_varchar + parse_json: the same path whether Parquet holds choices nested or as JSON text
+    assert 'parse_json(to_varchar(col(\'"choices"\')))[0]["message"]["content"].cast("string")' in code
+    assert "ANSWER" not in templates.render("read_results", {**params, "chat_answers": False}).code

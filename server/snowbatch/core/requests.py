@@ -61,6 +61,7 @@ class ChatInput(BaseModel):
 
 
 INPUT_KINDS = ("table", "rows", "files", "chat")
+PATH_COLUMN = "FILE_PATH"  # the stage path of each file, kept beside a files or chat job's outputs
 
 
 def _input_kind(value: Any) -> str | None:
@@ -152,10 +153,7 @@ class ResolvedInput(BaseModel):
     row_count: int | None = None
 
     def chat_message_rows(self) -> list[str]:
-        """The MESSAGES column of a chat built from a prompt plus files: one JSON message list per file.
-
-        Both backends build the job's input from this, so local and Snowflake jobs see the same rows.
-        """
+        """The MESSAGES column of a chat built from a prompt plus files: one JSON message list per file."""
         import json
 
         tpl = self.chat_template or {}
@@ -165,6 +163,24 @@ class ResolvedInput(BaseModel):
             )
             for f in self.files or []
         ]
+
+    def file_input_columns(self) -> dict[str, list[str]]:
+        """The input of a files job, or of a chat built from files, column by column. Both backends build
+        the job's input from this, so local and Snowflake jobs see the same rows.
+
+        Beside the column the model reads (the signature's file column, which the job converts with
+        column_handling, or MESSAGES) each row carries FILE_PATH, a plain copy of the file's stage path:
+        input columns come back beside the outputs, so results join to their file without parsing JSON
+        (docs/research/files-multimodal.md §3: passthrough per Snowflake's own skill text, UNVERIFIED on an
+        account; a trial run shows it).
+        """
+        paths = list(self.files or [])
+        model_column = (
+            {"MESSAGES": self.chat_message_rows()}
+            if self.kind == "chat"
+            else {self.file_column or PATH_COLUMN: paths}
+        )
+        return {**model_column, PATH_COLUMN: paths}
 
 
 class BatchJobSpec(BaseModel):

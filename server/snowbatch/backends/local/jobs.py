@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -102,24 +101,8 @@ class LocalJobs:
             )
         if inp.kind == "rows":
             data = pa.Table.from_pylist(inp.rows or [])
-        elif inp.kind == "files":
-            data = pa.table({inp.file_column or "FILE_PATH": list(inp.files or [])})
-        else:  # chat built from a prompt and files: one message list per file
-            from snowbatch.backends.local.inputs import chat_messages_for_file
-
-            tpl = inp.chat_template or {}
-            data = pa.table(
-                {
-                    "MESSAGES": [
-                        json.dumps(
-                            chat_messages_for_file(
-                                f, tpl.get("media", "image"), tpl.get("prompt"), tpl.get("system")
-                            )
-                        )
-                        for f in inp.files or []
-                    ]
-                }
-            )
+        else:  # files, or a chat built from a prompt and files
+            data = pa.table(inp.file_input_columns())
         pq.write_table(data, files.input_file, row_group_size=batch_rows)
         return data.num_rows
 

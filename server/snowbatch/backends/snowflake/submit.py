@@ -318,13 +318,11 @@ def input_frame(session: Any, spec: BatchJobSpec) -> Any:
         keys = list(source.rows[0])
         schema = [Identifier(k).sql for k in keys]  # exact names: preflight resolved the keys
         return session.create_dataframe([[r.get(k) for k in keys] for r in source.rows], schema=schema)
-    if source.kind == "chat" and source.files and not source.chat_table:
-        # A chat built from a prompt plus files: one JSON message list per file, as on the local backend.
-        rows = [[m] for m in source.chat_message_rows()]
-        return session.create_dataframe(rows, schema=["MESSAGES"])
-    if source.files:
-        column = Identifier(source.file_column or "FILE_PATH").sql
-        return session.create_dataframe([[f] for f in source.files], schema=[column])
+    if source.files and not source.chat_table:
+        # files, or a chat built from a prompt plus files: the same columns as on the local backend
+        by_column = source.file_input_columns()
+        rows = [list(row) for row in zip(*by_column.values(), strict=True)]
+        return session.create_dataframe(rows, schema=[Identifier(c).sql for c in by_column])
     if table:
         relation = ObjectName.parse(table, what="table")
         columns = ", ".join(Identifier(c).sql for c in source.columns) if source.columns else "*"
