@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from snowbatch.core.compute import compute_for
+from snowbatch.core.engine_checks import describe_engine
 from snowbatch.core.input_columns import shown_column
 from snowbatch.core.plan_facts import Check, PlanFacts
 from snowbatch.core.requests import BatchJobSpec
@@ -34,6 +38,9 @@ def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
     for key in ("cpu_requests", "memory_requests", "gpu_requests"):
         if getattr(spec, key):
             scaling.append(f"{key} {getattr(spec, key)}")
+    compute = compute_for(facts.detail, facts.function, spec.engine)
+    if compute.gpu != "pointless":  # the same answer and reason every tool gives (core.compute)
+        scaling.append(f"GPU {compute.gpu}: {compute.gpu_reason}")
     mode = (
         "ERROR — refuse a non-empty location (safe default)"
         if spec.mode == "error"
@@ -49,8 +56,13 @@ def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
     ]
     if spec.params:
         lines.append(f"  params   {spec.params}")
+    for key in ("system", "prompt"):  # a chat built from files: the words sent with every file
+        text = (spec.input.chat_template or {}).get(key)
+        if text:
+            shown = text if len(text) <= 500 else f"{text[:500]}… ({len(text):,} characters in all)"
+            lines.append(f"  {key:<8} {json.dumps(shown, ensure_ascii=False)}")
     if spec.engine:
-        lines.append(f"  engine   {spec.engine} {' '.join(spec.engine_args or [])}")
+        lines.append(f"  engine   {describe_engine(spec.engine, spec.engine_args)}")
     warns = [c for c in checks if c.status == "warn"]
     fails = [c for c in checks if c.status == "fail"]
     if fails:

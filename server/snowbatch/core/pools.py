@@ -21,8 +21,14 @@ class Family:
     memory_gib: int
     gpus: int = 0
     gpu_kind: str | None = None
+    gpu_memory_gib: int | None = None  # memory of one GPU, GiB
+    cloud: str | None = None  # the one cloud a GPU family exists on
 
 
+# GPU figures (count, model, memory per GPU, cloud) from the instance-family table of CREATE COMPUTE POOL,
+# https://docs.snowflake.com/en/sql-reference/sql/create-compute-pool (docs/research/files-multimodal.md
+# §1); GPU memory is per GPU. Availability varies by region: SHOW COMPUTE POOL INSTANCE FAMILIES is the
+# account's truth (its gpu_count and gpu_memory_gib columns).
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
@@ -35,17 +41,17 @@ FAMILIES: dict[str, Family] = {
         Family("HIGHMEM_X64_M", 28, 240),
         Family("HIGHMEM_X64_SL", 92, 654),
         Family("HIGHMEM_X64_L", 124, 984),
-        Family("GPU_NV_XS", 3, 26, 1, "T4 16 GB"),
-        Family("GPU_NV_S", 6, 27, 1, "A10G 24 GB"),
-        Family("GPU_NV_SM", 32, 424, 1, "A10 24 GB"),
-        Family("GPU_NV_M", 44, 178, 4, "A10G 24 GB"),
-        Family("GPU_NV_2M", 68, 858, 2, "A10 24 GB"),
-        Family("GPU_NV_3M", 44, 424, 2, "A100 80 GB"),
-        Family("GPU_NV_L", 92, 1112, 8, "A100 40 GB"),
-        Family("GPU_NV_SL", 92, 858, 4, "A100 80 GB"),
-        Family("GPU_GCP_NV_L4_1_24G", 6, 28, 1, "L4 24 GB"),
-        Family("GPU_GCP_NV_L4_4_24G", 44, 178, 4, "L4 24 GB"),
-        Family("GPU_GCP_NV_A100_8_40G", 92, 654, 8, "A100 40 GB"),
+        Family("GPU_NV_XS", 3, 26, 1, "T4 16 GB", 16, "Azure"),
+        Family("GPU_NV_S", 6, 27, 1, "A10G 24 GB", 24, "AWS"),
+        Family("GPU_NV_SM", 32, 424, 1, "A10 24 GB", 24, "Azure"),
+        Family("GPU_NV_M", 44, 178, 4, "A10G 24 GB", 24, "AWS"),
+        Family("GPU_NV_2M", 68, 858, 2, "A10 24 GB", 24, "Azure"),
+        Family("GPU_NV_3M", 44, 424, 2, "A100 80 GB", 80, "Azure"),
+        Family("GPU_NV_L", 92, 1112, 8, "A100 40 GB", 40, "AWS"),
+        Family("GPU_NV_SL", 92, 858, 4, "A100 80 GB", 80, "Azure"),
+        Family("GPU_GCP_NV_L4_1_24G", 6, 28, 1, "L4 24 GB", 24, "GCP"),
+        Family("GPU_GCP_NV_L4_4_24G", 44, 178, 4, "L4 24 GB", 24, "GCP"),
+        Family("GPU_GCP_NV_A100_8_40G", 92, 654, 8, "A100 40 GB", 40, "GCP"),
     ]
 }
 

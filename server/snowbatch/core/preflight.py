@@ -17,6 +17,7 @@ from snowbatch.core.checks_input import (
     file_column,
     input_columns,
 )
+from snowbatch.core.engine_checks import check_engine
 from snowbatch.core.input_columns import resolve_rows
 from snowbatch.core.names import ObjectName
 from snowbatch.core.plan_facts import Check, PlanFacts, Preflight
@@ -130,6 +131,7 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
     checks += check_params(request, function)
     checks += check_output_stage(facts, request)
     checks += check_pool(facts, request)
+    checks += check_engine(request, facts)
     s = request.scaling
     spec = BatchJobSpec(
         model=facts.model,
