@@ -6,18 +6,27 @@ protocol, so it works unchanged on both backends (and its statement count is wha
 
 from __future__ import annotations
 
+import re
+
 from snowbatch.backends.base import Backend
+from snowbatch.core.checks_input import sql_type_of
 from snowbatch.core.errors import SnowbatchError
-from snowbatch.core.names import SchemaName, StageLocation
+from snowbatch.core.file_patterns import PATTERN_RULE, as_regex, nearest_paths
+from snowbatch.core.names import ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.plan_facts import PlanFacts
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import run_preflight
+from snowbatch.core.records import ColumnInfo, FileListing, RelationInfo
 from snowbatch.core.requests import BatchJobRequest, RequestNames
 from snowbatch.core.signatures import find_function
 from snowbatch.core.stage_use import unusable_reason, usable_for_output
+from snowbatch.core.warehouse import check_query
 
 MAX_FILES = 100_000
+NEAREST_FROM = 200  # paths a near miss is looked for among
+# a stage path a staged-file query can name as it is (FROM @stage/path takes no quoting)
+PLAIN_PATH = re.compile(r"[A-Za-z0-9_./-]*")
 MAX_OCCUPANTS = 200  # files listed from a non-empty output base: enough to name what is there
 
 
@@ -35,10 +44,14 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
     )
     if names.table is not None:
         facts.relation = backend.describe_table(names.table, count_rows=True)
+    if inp.kind == "table" and inp.query is not None:
+        _query_facts(backend, inp.query, facts)
+    if names.job is not None:
+        _job_output_facts(backend, names.job, facts)
     if names.files_location is not None:
         limit = getattr(inp, "limit", None)
-        facts.files = backend.list_stage_files(
-            names.files_location, pattern=getattr(inp, "pattern", None), limit=limit or MAX_FILES
+        facts.files = list_files(
+            backend, names.files_location, getattr(inp, "pattern", None), limit or MAX_FILES
         )
         if limit and facts.files.count > limit:
             facts.files = facts.files.model_copy(update={"count": len(facts.files.files)})
@@ -63,6 +76,64 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
             f" (visible: {', '.join(pools) or 'none'})."
         )
     return facts
+
+
+def list_files(backend: Backend, location: StageLocation, pattern: str | None, limit: int) -> FileListing:
+    """Files under a location whose path matches a regex or a glob (core.file_patterns); when none
+    does, the listing says which paths come nearest and how patterns are read."""
+    listing = backend.list_stage_files(location, pattern=as_regex(pattern), limit=limit)
+    if listing.count or pattern is None:
+        return listing
+    there = backend.list_stage_files(location, pattern=None, limit=NEAREST_FROM)
+    if not there.count:
+        return listing.model_copy(update={"note": f"{location} holds no files at all."})
+    near = nearest_paths(pattern, [f.path for f in there.files])
+    note = f"No path matches {pattern!r}; nearest of {there.count}: {', '.join(near)}. {PATTERN_RULE}"
+    return listing.model_copy(update={"note": note})
+
+
+def _query_facts(backend: Backend, query: str, facts: PlanFacts) -> None:
+    """A query input: checked as one SELECT (as run_in_warehouse checks it), its columns described."""
+    try:
+        facts.input_query = check_query(query)
+        facts.relation = backend.describe_query(facts.input_query)
+    except SnowbatchError as exc:
+        facts.input_error = exc.problem
+
+
+def _job_output_facts(backend: Backend, job_id: ObjectName, facts: PlanFacts) -> None:
+    """A finished job's output as the input: only complete output (_SUCCESS) is read; its columns come
+    from its first row (names as written, types from the values)."""
+    try:
+        job = backend.get_job(job_id)
+        if job.status != "DONE" or not job.output_location:
+            facts.input_error = (
+                f"Job {job.job_id} is {job.status}: only a DONE job's output can be the input."
+            )
+            return
+        location = StageLocation.parse(job.output_location)
+        if not PLAIN_PATH.fullmatch(location.path):
+            facts.input_error = (
+                f"The output of job {job.job_id} is at {location}, a path a staged-file query cannot name "
+                "unquoted; save it to a table (save_results_to_table) and use that table."
+            )
+            return
+        output = backend.inspect_output(location)
+        if output.state != "complete":
+            facts.input_error = (
+                f"The output of job {job.job_id} is {output.state} (no _SUCCESS): never an input."
+            )
+            return
+        first = backend.preview_results(location, limit=1, max_cell_chars=40)
+    except SnowbatchError as exc:
+        facts.input_error = exc.problem
+        return
+    row = first.rows[0] if first.rows else {}
+    columns = [ColumnInfo(name=c, sql_type=sql_type_of(row.get(c))) for c in first.columns]
+    facts.relation = RelationInfo(
+        source=f"output of job {job.job_id}", columns=columns, row_count=output.rows
+    )
+    facts.parquet_location = str(location)
 
 
 def _usable_stages(backend: Backend, output: StageLocation) -> list[str]:

@@ -114,11 +114,45 @@ def get(stage: FakeStage, prefix: str, target: str, pattern: str | None) -> list
 def evaluate_select(acct: FakeAccount, conn: FakeConnection, query: str, stmt: str) -> pd.DataFrame:
     """Run the SELECT that Snowpark put in a COPY INTO in DuckDB: table scans run as they are;
     create_dataframe's `SELECT $1 AS "A" ... FROM VALUES (...), (...)` is rewritten into DuckDB's form."""
-    q = _rewrite_values(query.strip()).replace(":: STRING", ":: VARCHAR")
+    q = _rewrite_staged(acct, conn, _rewrite_values(query.strip()), stmt).replace(":: STRING", ":: VARCHAR")
     try:
         return acct.db.execute(q).fetchdf()
     except Exception as exc:  # a DuckDB error means the fake cannot follow this query: fail loudly
         raise AssertionError(f"the fake cannot evaluate this unload query ({exc}):\n{stmt}") from exc
+
+
+# A staged-file query (F57): `SELECT $1:"f"::T AS X FROM @stage/path (FILE_FORMAT => 'ff', PATTERN => 're')`
+STAGED_FROM = re.compile(
+    r"FROM\s+(?P<loc>@[^\s(]+)\s*\(\s*FILE_FORMAT\s*=>\s*'[^']*'\s*,\s*PATTERN\s*=>\s*'(?P<pattern>[^']*)'\s*\)"
+)
+STAGED_FIELD = re.compile(r'\$1:"((?:[^"]|"")*)"(?:::(\w+))?')
+DUCK_CASTS = {"FLOAT": "DOUBLE", "NUMBER": "BIGINT", "VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN"}
+
+
+def _rewrite_staged(acct: FakeAccount, conn: FakeConnection, q: str, stmt: str) -> str:
+    """Parquet files on a stage read with a staged-file query, as DuckDB's read_parquet over the stage
+    folder: every file under the location whose stage path matches PATTERN (d:querying-stage)."""
+    m = STAGED_FROM.search(q)
+    if not m:
+        return q
+    stage, prefix = locate(acct, conn, m["loc"], stmt)
+    root = Path(stage.folder)
+    pattern = re.compile(m["pattern"])
+    files = sorted(
+        str(p)
+        for p in (root / prefix).rglob("*")
+        if p.is_file() and pattern.fullmatch(p.relative_to(root).as_posix())
+    )
+    if not files:
+        raise AssertionError(f"the fake found no staged file for this query:\n{stmt}")
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    q = q[: m.start()] + f"FROM read_parquet([{listed}])" + q[m.end() :]
+
+    def field(f: re.Match[str]) -> str:
+        name = '"' + f[1] + '"'
+        return f"CAST({name} AS {DUCK_CASTS[f[2].upper()]})" if f[2] else name
+
+    return STAGED_FIELD.sub(field, q)
 
 
 def _rewrite_values(q: str) -> str:

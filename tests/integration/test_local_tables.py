@@ -22,7 +22,7 @@ def test_a_snapshot_holds_exactly_max_batch_rows_per_row_group(
 ) -> None:
     target = tmp_path / "snap.parquet"
     rows = LocalBackend(local_home).tables.snapshot_to_parquet(
-        CUSTOMERS, ["CUSTOMER_ID"], target, row_group_size=batch_rows
+        CUSTOMERS, [("CUSTOMER_ID", "CUSTOMER_ID")], target, row_group_size=batch_rows
     )
     meta = pq.ParquetFile(target).metadata
     assert rows == 3000

@@ -43,7 +43,7 @@ def version(model_type: str, function: FunctionInfo, **facts: object) -> Version
 @pytest.mark.parametrize(
     ("detail", "engine", "gpu", "because"),
     [
-        (version("sklearn", TABULAR), None, "pointless", "without a CUDA runtime"),
+        (version("sklearn", TABULAR), None, "pointless", "no CUDA runtime"),
         (version("xgboost", TABULAR, gpu_runtime=True), None, "pointless", "gains little"),
         (version("pytorch", FILES, gpu_runtime=True), None, "recommended", "CUDA runtime"),
         (version("pytorch", FILES), None, "pointless", "would sit idle"),

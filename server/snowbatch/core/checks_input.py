@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from snowbatch.core.input_columns import resolve_rows, select_columns
+from snowbatch.core.input_columns import map_columns, resolve_rows, select_columns
 from snowbatch.core.plan_facts import Check, PlanFacts
 from snowbatch.core.records import (
     ColumnInfo,
@@ -25,14 +25,17 @@ def input_columns(request: BatchJobRequest, facts: PlanFacts) -> list[ColumnInfo
     inp = request.input
     if inp.kind == "rows":
         rows, _ = resolve_rows(inp.rows)
-        return [ColumnInfo(name=k, sql_type=_python_sql_type(v)) for k, v in rows[0].items()]
+        return [ColumnInfo(name=k, sql_type=sql_type_of(v)) for k, v in rows[0].items()]
     if inp.kind == "files":
         return [ColumnInfo(name=file_column(request, facts.function), sql_type="VARCHAR")]
     if inp.kind == "chat" and inp.table is None:
         return [ColumnInfo(name="MESSAGES", sql_type="VARCHAR")]
     if facts.relation is None:
         return []
-    return select_columns(facts.relation.columns, (inp.columns or []) if inp.kind == "table" else [])[0]
+    picked = inp.columns if inp.kind == "table" else None
+    if isinstance(picked, dict):
+        return map_columns(facts.relation.columns, picked)[0]
+    return select_columns(facts.relation.columns, picked or [])[0]
 
 
 def check_named_columns(request: BatchJobRequest, facts: PlanFacts) -> list[Check]:
@@ -41,7 +44,9 @@ def check_named_columns(request: BatchJobRequest, facts: PlanFacts) -> list[Chec
     problem = None
     if inp.kind == "rows":
         problem = resolve_rows(inp.rows)[1]
-    elif inp.kind == "table" and inp.columns and facts.relation is not None:
+    elif inp.kind == "table" and isinstance(inp.columns, dict) and facts.relation is not None:
+        problem = map_columns(facts.relation.columns, inp.columns)[2]
+    elif inp.kind == "table" and isinstance(inp.columns, list) and facts.relation is not None:
         problem = select_columns(facts.relation.columns, inp.columns)[1]
     if problem is None:
         return []
@@ -49,12 +54,14 @@ def check_named_columns(request: BatchJobRequest, facts: PlanFacts) -> list[Chec
         "Give every row the same keys, one per column (a plain key is upper-cased as SQL would; "
         'quote it, e.g. "Mixed", to keep its case).'
         if inp.kind == "rows"
-        else "Pick columns from describe_input's list, written as it shows them, or leave columns out."
+        else "Name columns from describe_input's list, written as it shows them (as a list, or as "
+        "{signature input: column}), or leave columns out."
     )
     return [Check(name="input_columns", status="fail", message=problem + ".", fix=fix)]
 
 
-def _python_sql_type(value: Any) -> str:
+def sql_type_of(value: Any) -> str:
+    """The SQL type a value read back from results suggests (inline rows, a job's output)."""
     if isinstance(value, bool):
         return "BOOLEAN"
     if isinstance(value, int):
@@ -157,7 +164,7 @@ def check_files(
                     name="files",
                     status="fail",
                     message=f"No files under {listing.location} match the pattern.",
-                    fix="list_stage_files to see what is there; fix the location or pattern.",
+                    fix=listing.note or "list_stage_files shows what is there; fix the location or pattern.",
                 )
             )
         else:

@@ -23,7 +23,8 @@ from snowbatch.core.codegen_literals import import_block, py_literal, sql_litera
 from snowbatch.core.codegen_params import Language, Manifest, ParameterInfo, TemplateInfo, parse_parameters
 from snowbatch.core.errors import InvalidRequest, SnowbatchError, did_you_mean
 from snowbatch.core.input_columns import shown_column
-from snowbatch.core.names import Identifier
+from snowbatch.core.input_select import create_parquet_format, input_select
+from snowbatch.core.names import Identifier, ObjectName
 
 if TYPE_CHECKING:
     import jinja2
@@ -218,7 +219,14 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
     }
     source = spec.input
     if source.kind in ("table", "rows"):
-        if source.kind == "table":
+        select = input_select(source, ObjectName.parse(spec.model, what="model"))
+        if select is not None:  # a query, a job's output or renamed columns: the SELECT the job reads
+            common["input_query"] = (
+                f"/* first: {create_parquet_format(ObjectName.parse(spec.model))} */ {select}"
+                if source.parquet_location
+                else select
+            )
+        elif source.kind == "table":
             common["input_table"] = source.table
             # exact names in the spec; the code names columns as Snowpark reads them (quote_name keeps a
             # quoted name and upper-cases a plain one), which is the form every tool shows

@@ -59,7 +59,7 @@ def _gpu(detail: VersionDetail, function: FunctionInfo | None, engine: str | Non
             "pointless",
             f"{model} on {kind} input gains little from a GPU (its CUDA runtime is the default)",
         )
-    return "pointless", f"{model} model logged without a CUDA runtime: a GPU would sit idle, so use CPU"
+    return "pointless", f"{model}, no CUDA runtime: a GPU would sit idle"
 
 
 def _warehouse(detail: VersionDetail, function: FunctionInfo | None, gpu: GpuNeed) -> tuple[bool, str]:

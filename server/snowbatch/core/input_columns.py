@@ -66,3 +66,32 @@ def select_columns(available: list[ColumnInfo], wanted: list[str]) -> tuple[list
         known = ", ".join(shown_column(c.name) for c in available[:20])
         return available, f"The table has no column {', '.join(unknown)} (it has {known})"
     return [by_name[e] for e in dict.fromkeys(exact)], None
+
+
+def map_columns(
+    available: list[ColumnInfo], mapping: dict[str, str]
+) -> tuple[list[ColumnInfo], dict[str, str], str | None]:
+    """`{signature input: source column}` resolved: the columns the job passes, named as the inputs they
+    feed (so the signature checks read them), the exact mapping, and a problem for unknown sources."""
+    by_name = {c.name: c for c in available}
+    try:
+        exact = {exact_column(target): exact_column(source) for target, source in mapping.items()}
+    except InvalidName as exc:
+        return available, {}, str(exc)
+    unknown = [shown_column(s) for s in exact.values() if s not in by_name]
+    if unknown:
+        known = ", ".join(shown_column(c.name) for c in available[:20])
+        return available, {}, f"The input has no column {', '.join(unknown)} (it has {known})"
+    renamed = [by_name[source].model_copy(update={"name": target}) for target, source in exact.items()]
+    return renamed, exact, None
+
+
+def projection_sql(projection: list[tuple[str, str]]) -> str:
+    """The SELECT list of a job's input: each source column under the input name it feeds (both
+    backends' snapshots and unloads read their input through this)."""
+    if not projection:
+        return "*"
+    return ", ".join(
+        Identifier(source).sql + ("" if source == target else f" AS {Identifier(target).sql}")
+        for source, target in projection
+    )

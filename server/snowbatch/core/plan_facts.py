@@ -49,6 +49,9 @@ class PlanFacts(BaseModel):
     detail: VersionDetail
     function: FunctionInfo
     relation: RelationInfo | None = None
+    input_query: str | None = Field(None, description="the checked SELECT, for a query input")
+    parquet_location: str | None = Field(None, description="a finished job's complete output, for job_id")
+    input_error: str | None = Field(None, description="why the query or job output cannot be the input")
     files: FileListing | None = None
     input_stage: StageInfo | None = Field(None, description="the stage the input files are on")
     stage: StageInfo | None = None

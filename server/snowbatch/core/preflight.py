@@ -18,7 +18,8 @@ from snowbatch.core.checks_input import (
     input_columns,
 )
 from snowbatch.core.engine_checks import check_engine
-from snowbatch.core.input_columns import resolve_rows
+from snowbatch.core.file_patterns import as_regex
+from snowbatch.core.input_columns import map_columns, resolve_rows
 from snowbatch.core.names import ObjectName
 from snowbatch.core.plan_facts import Check, PlanFacts, Preflight
 from snowbatch.core.plan_summary import summarize
@@ -28,10 +29,23 @@ from snowbatch.core.requests import BatchJobRequest, BatchJobSpec, ResolvedInput
 def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> ResolvedInput:
     inp = request.input
     if inp.kind == "table":
+        mapping = (
+            map_columns(facts.relation.columns, inp.columns)[1]
+            if isinstance(inp.columns, dict) and facts.relation
+            else None
+        )
+        picked = list(mapping.values()) if mapping else [c.name for c in input_columns(request, facts)]
+        staged = facts.parquet_location is not None and facts.relation is not None
         return ResolvedInput(
             kind="table",
-            table=facts.relation.source if facts.relation else inp.table,
-            columns=[c.name for c in input_columns(request, facts)] if inp.columns else [],
+            table=(facts.relation.source if facts.relation else inp.table) if inp.table else None,
+            query=facts.input_query,
+            parquet_location=facts.parquet_location,
+            columns=picked if inp.columns or staged else [],
+            column_map=mapping,
+            column_types={c.name: c.sql_type for c in facts.relation.columns}
+            if staged and facts.relation
+            else None,
             row_count=facts.relation.row_count if facts.relation else None,
         )
     if inp.kind == "rows":
@@ -39,7 +53,7 @@ def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> Re
         return ResolvedInput(kind="rows", rows=rows, columns=list(rows[0]), row_count=len(rows))
     paths = [f.path for f in facts.files.files] if facts.files else []
     origin = (
-        {"stage_location": facts.files.location, "pattern": inp.pattern, "limit": inp.limit}
+        {"stage_location": facts.files.location, "pattern": as_regex(inp.pattern), "limit": inp.limit}
         if facts.files
         else {}
     )
@@ -113,6 +127,15 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
                 status="fail",
                 message=f"{function.name} does not take OpenAI chat messages.",
                 fix="Use a table, rows or files input for this function.",
+            )
+        )
+    if facts.input_error:
+        checks.append(
+            Check(
+                name="input",
+                status="fail",
+                message=facts.input_error,
+                fix="describe_input shows a table's or query's columns; wait_for_job shows a job's output.",
             )
         )
     checks += check_named_columns(request, facts)

@@ -153,6 +153,7 @@ class FileListing(Record):
     extensions: dict[str, int]
     files: list[StageFile] = Field(description="the first files, up to the limit")
     truncated: bool = False
+    note: str | None = Field(None, description="when nothing matched the pattern: the nearest paths")
 
 
 class PoolInfo(Record):

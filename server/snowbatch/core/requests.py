@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 if TYPE_CHECKING:
     from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
@@ -20,15 +20,28 @@ FileEncoding = Literal["RAW_BYTES", "BASE64", "BASE64_DATA_URL"]
 
 
 class TableInput(BaseModel):
+    """One of: table (DB.SCHEMA.TABLE or view), query (one SELECT), job_id (a DONE job's output)."""
+
     model_config = ConfigDict(extra="forbid")
     kind: Literal["table"]
-    table: str = Field(description="DB.SCHEMA.TABLE (or a view)")
-    columns: list[str] | None = Field(None, description="columns to pass; default: all")
+    table: str | None = None
+    query: str | None = None
+    job_id: str | None = None
+    columns: list[str] | dict[str, str] | None = Field(
+        None, description="default all; or {signature input: source column}"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableInput:
+        given = [k for k in ("table", "query", "job_id") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of table, query, job_id (given: {', '.join(given) or 'none'})"
+            )
+        return self
 
 
 class RowsInput(BaseModel):
-    """A few rows inline; more: load a table."""
-
     model_config = ConfigDict(extra="forbid")
     kind: Literal["rows"]
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
@@ -40,10 +53,10 @@ class FilesInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["files"]
     stage_location: str = Field(description="@DB.SCHEMA.STAGE/dir/")
-    pattern: str | None = Field(None, description="regular expression on the path")
+    pattern: str | None = Field(None, description="regex on the whole path, or a glob (*.wav)")
     column: str = "FILE_PATH"
     encoding: FileEncoding | None = Field(None, description="default: from the signature")
-    limit: int | None = Field(None, ge=1, description="only the first N files")
+    limit: int | None = Field(None, ge=1)
 
 
 class ChatInput(BaseModel):
@@ -51,9 +64,9 @@ class ChatInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["chat"]
-    prompt: str | None = Field(None, description="user text for each message list")
+    prompt: str | None = Field(None, description="user text")
     system: str | None = None
-    stage_location: str | None = Field(None, description="files, one message list each")
+    stage_location: str | None = Field(None, description="files, one chat each")
     pattern: str | None = None
     media: Literal["image", "video", "audio"] = "image"
     table: str | None = None
@@ -86,9 +99,9 @@ InputSource = Annotated[
 
 class Scaling(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    replicas: int | None = Field(None, ge=1, le=64, description="job instances (default 1)")
-    num_workers: int | None = Field(None, ge=1, le=256, description="workers per instance (default auto)")
-    max_batch_rows: int | None = Field(None, ge=1, le=10_000_000, description="rows per batch (default auto)")
+    replicas: int | None = Field(None, ge=1, le=64, description="job instances")
+    num_workers: int | None = Field(None, ge=1, le=256, description="workers per instance")
+    max_batch_rows: int | None = Field(None, ge=1, le=10_000_000, description="rows per batch")
     cpu_requests: str | None = None
     memory_requests: str | None = None
     gpu_requests: str | None = None
@@ -139,7 +152,15 @@ class ResolvedInput(BaseModel):
 
     kind: Literal["table", "rows", "files", "chat"]
     table: str | None = None
+    query: str | None = Field(None, description="a checked SELECT whose rows are the input")
+    parquet_location: str | None = Field(None, description="a finished job's output, read in place")
     columns: list[str] = Field(default_factory=list)
+    column_map: dict[str, str] | None = Field(
+        None, description="signature input -> the source column that feeds it (exact names)"
+    )
+    column_types: dict[str, str] | None = Field(
+        None, description="a job output's columns and SQL types: staged Parquet is read field by field"
+    )
     rows: list[dict[str, Any]] | None = None
     files: list[str] | None = Field(None, description="full stage paths, for files/chat inputs")
     # Where the file list came from, so generated code can list the stage itself instead of carrying
@@ -151,6 +172,12 @@ class ResolvedInput(BaseModel):
     chat_template: dict[str, Any] | None = None
     chat_table: str | None = None
     row_count: int | None = None
+
+    def projection(self) -> list[tuple[str, str]]:
+        """(source column, input column) pairs a tabular job reads; empty means every column as is."""
+        if self.column_map:
+            return [(source, target) for target, source in self.column_map.items()]
+        return [(c, c) for c in self.columns]
 
     def chat_message_rows(self) -> list[str]:
         """The MESSAGES column of a chat built from a prompt plus files: one JSON message list per file."""
@@ -240,6 +267,7 @@ class RequestNames:
     model: ObjectName
     version: Identifier | None
     table: ObjectName | None
+    job: ObjectName | None
     files_location: StageLocation | None
     output: StageLocation
     pool: Identifier
@@ -250,11 +278,13 @@ class RequestNames:
 
         inp = request.input
         table = inp.table if inp.kind in ("table", "chat") else None
+        job = inp.job_id if inp.kind == "table" else None
         files = inp.stage_location if inp.kind in ("files", "chat") else None
         return cls(
             model=qualify(ObjectName.parse(request.model, what="model"), default),
             version=Identifier.parse(request.version) if request.version else None,
             table=qualify(ObjectName.parse(table, what="table"), default) if table else None,
+            job=qualify(ObjectName.parse(job, what="job"), default) if job else None,
             files_location=qualify(StageLocation.parse(files), default) if files else None,
             output=qualify(StageLocation.parse(request.output_stage), default).as_directory(),
             pool=Identifier.parse(request.compute_pool, allow_quoted=False),

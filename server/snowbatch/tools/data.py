@@ -13,6 +13,7 @@ from snowbatch.core.names import Identifier
 from snowbatch.core.plan_facts import Check
 from snowbatch.core.records import ColumnInfo, FileListing
 from snowbatch.core.signatures import find_function
+from snowbatch.planning import list_files
 from snowbatch.tools._common import READ_ONLY, object_name, tool_errors
 from snowbatch.tools._common import stage_location as parse_location
 
@@ -39,8 +40,8 @@ def register(server: MCPServer, app: App) -> None:
         function: str | None = None,
         count_rows: bool = True,
     ) -> InputDescription:
-        """Columns, types and rows of a table or view, or files under a stage location (one of them);
-        with a model, how they fit its signature."""
+        """Columns, types and rows of a table or view, or files under a stage location; with a model,
+        how they fit its signature."""
         if (table is None) == (stage_location is None):
             raise InvalidRequest(
                 "Give exactly one of table= or stage_location=.",
@@ -62,9 +63,7 @@ def register(server: MCPServer, app: App) -> None:
                 function=fn.name if fn else None,
                 fit=fit,
             )
-        listing = app.backend.list_stage_files(
-            parse_location(app, stage_location or ""), pattern=pattern, limit=20
-        )
+        listing = list_files(app.backend, parse_location(app, stage_location or ""), pattern, limit=20)
         handling = None
         fit = []
         if fn is not None:
@@ -104,5 +103,5 @@ def register(server: MCPServer, app: App) -> None:
         stage_location: str, pattern: str | None = None, limit: Annotated[int, Field(ge=1, le=1000)] = 20
     ) -> FileListing:
         """Files under @DB.SCHEMA.STAGE/path/: count, bytes, extensions, the first limit paths. pattern:
-        a regex on the whole path."""
-        return app.backend.list_stage_files(parse_location(app, stage_location), pattern=pattern, limit=limit)
+        a regex on the whole path, or a glob (*.wav, audio/**/*.mp3)."""
+        return list_files(app.backend, parse_location(app, stage_location), pattern, limit)

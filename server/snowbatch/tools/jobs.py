@@ -111,9 +111,9 @@ def register(server: MCPServer, app: App) -> None:
         snowml_version: str | None = None,
         include_code: bool = False,
     ) -> PlanView:
-        """Check a batch job before anything is spent: checks (failures with their fix), the summary to
-        show, and the confirmation_token for submit_batch_job; include_code adds code for the
-        person's release (snowml_version). output_stage: @DB.SCHEMA.STAGE/path/, an SSE stage."""
+        """Check a batch job before anything is spent: checks (failures with a fix), the summary to show
+        and the confirmation_token for submit_batch_job; include_code adds code for snowml_version.
+        output_stage: @DB.SCHEMA.STAGE/path/ on an SSE stage."""
         request = BatchJobRequest(
             model=model,
             version=version,
@@ -143,9 +143,8 @@ def register(server: MCPServer, app: App) -> None:
         timeout_seconds: Annotated[int, Field(ge=0, le=MAX_WAIT_SECONDS)] = 30,
         preview_rows: Annotated[int, Field(ge=0, le=20)] = 5,
     ) -> JobView:
-        """A job's status and next step, waiting up to timeout_seconds (0: now; at most 55) for it to
-        end, with progress notifications. On DONE: the output verified (_SUCCESS, rows) and
-        preview_rows rows."""
+        """A job's status and next step, waiting up to timeout_seconds (0: now; max 55) for it to end,
+        with progress. On DONE: output verified (_SUCCESS, rows) and preview_rows rows."""
         name = job_name(job_id)
         deadline = time.monotonic() + timeout_seconds
         delay = 0.25

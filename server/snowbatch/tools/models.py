@@ -120,7 +120,7 @@ def register(server: MCPServer, app: App) -> None:
         versions = None if version else [v.version for v in app.backend.list_model_versions(name)]
         compute = compute_for(detail)
         if compute.warehouse:
-            approach = "either: warehouse run() for SQL pipelines/dbt, or a batch job for large scale"
+            approach = "either: warehouse run() (SQL, dbt) or a batch job (large scale)"
         else:
             approach = f"batch job (run_batch): not a warehouse, as {compute.warehouse_reason}"
         return ModelFunctions(
@@ -154,8 +154,8 @@ def _warehouse_fields(compute: Compute) -> dict[str, Any]:
     if compute.warehouse:
         return {
             "warehouse_runnable": True,
-            "warehouse": "preview_in_warehouse shows rows; run_in_warehouse writes a table (gated); "
-            "generate_code has the SQL, dbt and Dynamic Table forms.",
+            "warehouse": "preview_in_warehouse; run_in_warehouse (gated) writes a table; generate_code: "
+            "SQL, dbt, Dynamic Table.",
         }
     return {
         "warehouse_runnable": False,

@@ -97,6 +97,8 @@ def argument_problems(exc: Any) -> str:
             said.append(f"{loc} must be one of {ctx.get('expected', 'the listed values')}")
         elif kind in ("union_tag_invalid", "union_tag_not_found", "input_kind"):
             said.append(f"{loc}.kind must be given, as one of {', '.join(INPUT_KINDS)}")
+        elif kind == "value_error" and ctx.get("error") is not None:
+            said.append(f"{loc}: {ctx['error']}")  # our own validators' words (they repeat no value)
         elif kind == "extra_forbidden":
             said.append(f"{loc} is not an argument here")
         elif kind.endswith("_type") or kind.endswith("_parsing"):

@@ -135,6 +135,7 @@ def build(acct: FakeAccount) -> Routes:
         r"COPY\s+INTO\s+(?P<loc>'(?:[^']|'')*')\s+FROM\s+\((?P<query>.*)\)\s+FILE_FORMAT\s+=\s+\(\s+TYPE\s+="
         r"\s+parquet\s+\)\s+overwrite = True\s+HEADER\s+=\s+True",
         "F19",
+        "F57",
     )
     def unload(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
         stage, prefix = stagefiles.locate(acct, conn, m["loc"], st.sql)

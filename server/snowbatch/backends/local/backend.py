@@ -50,7 +50,9 @@ class LocalBackend:
         self.stages = LocalStages(self.account)
         self.registry = LocalRegistry(self.account)
         self.pools = LocalPools(self.account)
-        self.jobs = LocalJobs(self.account, self.tables, self.stages, self.registry, self.pools)
+        self.jobs = LocalJobs(
+            self.account, self.tables, self.stages, self.registry, self.pools, self.default_schema()
+        )
         self.pools.busy = self.jobs.busy_pools
         self.output = LocalOutput(self.account, self.stages, self.tables)
         self.warehouse = LocalWarehouse(self.account, self.tables, self.registry, self.default_schema())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from snowbatch.backends.local.account import LocalAccount
+from snowbatch.backends.local.job_inputs import snapshot_job_output, snapshot_query
 from snowbatch.backends.local.jobstate import JobFiles, now_iso
 from snowbatch.backends.local.pools import LocalPools
 from snowbatch.backends.local.processes import (
@@ -30,7 +31,7 @@ from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
 from snowbatch.core.joblist import Entry, page_newest_first, sort_key
-from snowbatch.core.names import Identifier, ObjectName, StageLocation
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.records import TERMINAL_STATUSES, JobInfo, JobProgress, LogChunk, Page
 from snowbatch.core.requests import BatchJobSpec
@@ -46,8 +47,10 @@ class LocalJobs:
         stages: LocalStages,
         registry: LocalRegistry,
         pools: LocalPools,
+        default_schema: SchemaName,
     ) -> None:
         self.account = account
+        self.default_schema = default_schema
         self.tables = tables
         self.stages = stages
         self.registry = registry
@@ -94,10 +97,14 @@ class LocalJobs:
 
         inp = spec.input
         files.input_file.parent.mkdir(parents=True, exist_ok=True)
+        if inp.kind == "table" and inp.query is not None:
+            return snapshot_query(self.account, self.default_schema, inp, files.input_file, batch_rows)
+        if inp.kind == "table" and inp.parquet_location is not None:
+            return snapshot_job_output(self.account, inp, files.input_file, batch_rows)
         if inp.kind == "table" or (inp.kind == "chat" and inp.chat_table):
             table = ObjectName.parse(inp.table or inp.chat_table or "")
             return self.tables.snapshot_to_parquet(
-                table, inp.columns, files.input_file, row_group_size=batch_rows
+                table, inp.projection(), files.input_file, row_group_size=batch_rows
             )
         if inp.kind == "rows":
             data = pa.Table.from_pylist(inp.rows or [])

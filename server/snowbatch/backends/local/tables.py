@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.core.errors import BackendFailure, Conflict, NotFound, did_you_mean
+from snowbatch.core.input_columns import projection_sql
 from snowbatch.core.names import Identifier, ObjectName
 from snowbatch.core.records import ColumnInfo, RelationInfo, TableWriteMode
 
@@ -51,6 +52,31 @@ def _table_sql(table: ObjectName) -> str:
     """DuckDB reference inside one database file: "SCHEMA"."TABLE" (the database is the file)."""
     assert table.schema is not None
     return f"{table.schema.sql}.{table.name.sql}"
+
+
+def write_row_groups(reader: Any, target: Path, size: int) -> int:
+    """Stream Arrow batches into a Parquet file whose row groups hold exactly `size` rows (the job's
+    batches); DuckDB's own COPY … ROW_GROUP_SIZE rounds small sizes up, so groups are cut here."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 0
+    with pq.ParquetWriter(target, reader.schema) as writer:
+        pending: list[pa.RecordBatch] = []
+        held = 0
+        for batch in reader:
+            pending.append(batch)
+            held += batch.num_rows
+            while held >= size:
+                buffered = pa.Table.from_batches(pending)
+                writer.write_table(buffered.slice(0, size), row_group_size=size)
+                rest = buffered.slice(size)
+                pending, held = rest.to_batches(), rest.num_rows
+                rows += size
+        if held:
+            writer.write_table(pa.Table.from_batches(pending, schema=reader.schema), row_group_size=size)
+            rows += held
+    return rows
 
 
 class LocalTables:
@@ -115,39 +141,16 @@ class LocalTables:
             return bool(self._columns(con, table))
 
     def snapshot_to_parquet(
-        self, table: ObjectName, columns: list[str], target: Path, *, row_group_size: int
+        self, table: ObjectName, projection: list[tuple[str, str]], target: Path, *, row_group_size: int
     ) -> int:
-        """Copy the input as it is now into a Parquet file (a job reads this, never the live table)."""
+        """Copy the input as it is now into a Parquet file (a job reads this, never the live table):
+        `projection` is (source column, input column) pairs, every column as is when empty."""
         assert table.database is not None
-        cols = ", ".join(Identifier(c).sql for c in columns) if columns else "*"
         target.parent.mkdir(parents=True, exist_ok=True)
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        # Row groups are the job's batches, so they must hold exactly row_group_size rows: DuckDB's own
-        # COPY … ROW_GROUP_SIZE rounds small sizes up, so the groups are cut here while streaming.
         size = max(1, int(row_group_size))
-        rows = 0
         with self.connect(table.database) as con:
-            query = f"SELECT {cols} FROM {_table_sql(table)}"
-            reader = con.sql(query).to_arrow_reader(min(size, 100_000))
-            with pq.ParquetWriter(target, reader.schema) as writer:
-                pending: list[pa.RecordBatch] = []
-                held = 0
-                for batch in reader:
-                    pending.append(batch)
-                    held += batch.num_rows
-                    while held >= size:
-                        buffered = pa.Table.from_batches(pending)
-                        writer.write_table(buffered.slice(0, size), row_group_size=size)
-                        rest = buffered.slice(size)
-                        pending, held = rest.to_batches(), rest.num_rows
-                        rows += size
-                if held:
-                    tail = pa.Table.from_batches(pending, schema=reader.schema)
-                    writer.write_table(tail, row_group_size=size)
-                    rows += held
-        return rows
+            select = f"SELECT {projection_sql(projection)} FROM {_table_sql(table)}"
+            return write_row_groups(con.sql(select).to_arrow_reader(min(size, 100_000)), target, size)
 
     def write(self, table: ObjectName, source: Any, *, mode: TableWriteMode) -> int:
         """Write an Arrow table / pandas frame, or a list of Parquet files, into a table.

@@ -32,6 +32,8 @@ from snowbatch.core.errors import (
     SnowbatchError,
     did_you_mean,
 )
+from snowbatch.core.input_columns import projection_sql
+from snowbatch.core.input_select import create_parquet_format, input_select
 from snowbatch.core.joblist import seconds_since
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 from snowbatch.core.output import occupants
@@ -323,9 +325,14 @@ def input_frame(session: Any, spec: BatchJobSpec) -> Any:
         by_column = source.file_input_columns()
         rows = [list(row) for row in zip(*by_column.values(), strict=True)]
         return session.create_dataframe(rows, schema=[Identifier(c).sql for c in by_column])
+    owner = ObjectName.parse(spec.model, what="model")
+    select = input_select(source, owner)
+    if source.parquet_location:  # a finished job's output, read in place (F57)
+        session.sql(create_parquet_format(owner)).collect()
+    if select is not None:
+        return session.sql(select)
     if table:
-        relation = ObjectName.parse(table, what="table")
-        columns = ", ".join(Identifier(c).sql for c in source.columns) if source.columns else "*"
+        columns = projection_sql(source.projection())
         # session.sql, not session.table().select(): no DESCRIBE round trip before the unload.
-        return session.sql(f"SELECT {columns} FROM {relation.sql}")
+        return session.sql(f"SELECT {columns} FROM {ObjectName.parse(table, what='table').sql}")
     raise InvalidRequest("The job has no input rows, files or table.", "Plan the job again with an input.")
