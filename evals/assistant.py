@@ -12,12 +12,14 @@ import contextlib
 import time
 from typing import Any
 
+from evals.flow_chain import ChainFlow
 from evals.flow_warehouse import WarehouseFlow
 from evals.scenario import Scenario
 from evals.session import FlowError, Recorder
 
 TERMINAL = {"DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR", "DELETED"}
 MAX_PLAN_ROUNDS = 3
+HANDFUL = 10  # files a job runs at once, without a trial first (batch-inference-files Step 5)
 
 
 class Ended(Exception):
@@ -29,7 +31,7 @@ def _split(name: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-class Assistant(WarehouseFlow):
+class Assistant(WarehouseFlow, ChainFlow):
     def __init__(self, rec: Recorder, scenario: Scenario) -> None:
         self.rec = rec
         self.s = scenario
@@ -329,6 +331,8 @@ class Assistant(WarehouseFlow):
                 }
             elif choice == "delete":
                 await self.rec.gated_call("delete_job", {"job_id": job_id})
+            elif isinstance(choice, dict) and "chain" in choice:
+                await self.chain(job_id, preview, choice["chain"])
             shown = "Anything else?"
 
     # --- batch-inference-files (non-template) ---------------------------------------------------
@@ -381,11 +385,19 @@ class Assistant(WarehouseFlow):
         pool_stop: str = "jobs.compute_pool",
         results_stop: str = "jobs.results_next",
     ) -> None:
-        """Try a few first (files Step 5 / chat Step 5), then the full run into a fresh folder."""
-        request["input"] = {**source, "limit": 3}
+        """Try a few first (files Step 5 / chat Step 5) when the input is large next to a trial or the
+        person asked for one, then the full run into a fresh folder; a handful of files runs at once."""
         await self.output_and_pool(request, pool_stop=pool_stop)
         base = str(request["output_stage"])
         base = base if base.endswith("/") else base + "/"
+        listed = self.observed.get("files_listed")
+        if not self.facts.get("trial") and listed is not None and listed <= HANDFUL:
+            request["input"] = source
+            job_id = await self.plan_and_submit(request)
+            if job_id:
+                await self.finish(job_id, results_stop=results_stop)
+            return
+        request["input"] = {**source, "limit": 3}
         request["output_stage"] = base + "trial/"
         job_id = await self.plan_and_submit(request)
         if not job_id:

@@ -106,7 +106,10 @@ def _media(account: Account) -> str:
     fn = getattr(module, "seed_media", None)
     if fn is None:
         return "media seed not available: seed_media() missing"
-    fn(account.backend(), real_models=False)
+    from snowbatch.samples import models as sm
+
+    # the real speech and embedding models where the `models` extra is installed (the chaining scenario)
+    fn(account.backend(), real_models=sm.speech_available() and sm.embeddings_available())
     return "ok"
 
 

@@ -284,19 +284,32 @@ def _files_truth(actual: Any, home: Path, s: Scenario) -> Verdict:
     )
 
 
+def _answer_text(choices: Any) -> str:
+    """choices[0].message.content, whether Parquet gave the list nested or as JSON text."""
+    import json
+
+    parsed = json.loads(choices) if isinstance(choices, str) else choices
+    return str(next(iter(parsed))["message"]["content"])
+
+
 def _chat_truth(actual: Any, contains: dict[str, str]) -> Verdict:
-    text_rows = [" ".join(str(x) for x in row) for row in actual.astype(str).itertuples(index=False)]
+    """Each answer joined to its image through FILE_PATH (no JSON parsing of the input), and naming
+    what the image shows."""
+    if "FILE_PATH" not in actual.columns or "choices" not in actual.columns:
+        return Verdict("ground_truth", False, f"no FILE_PATH / choices columns: {list(actual.columns)}")
+    pairs = zip(actual["FILE_PATH"], actual["choices"], strict=True)
+    answers = {str(path).rsplit("/", 1)[-1]: _answer_text(choices) for path, choices in pairs}
     problems = []
     for name, needle in contains.items():
-        row = next((r for r in text_rows if name in r), None)
-        if row is None:
-            problems.append(f"no answer row for {name}")
-        elif needle.lower() not in row.lower():
-            problems.append(f"{name}: answer lacks {needle!r}: {row[:200]}")
+        if name not in answers:
+            problems.append(f"no answer row for {name} (FILE_PATH {sorted(answers)})")
+        elif needle.lower() not in answers[name].lower():
+            problems.append(f"{name}: answer lacks {needle!r}: {answers[name][:200]}")
     return Verdict(
         "ground_truth",
         not problems,
-        "; ".join(problems) or f"answers name the right content for {', '.join(contains)}",
+        "; ".join(problems)
+        or f"answers joined by FILE_PATH name the right content for {', '.join(contains)}",
     )
 
 

@@ -17,6 +17,7 @@ Route = Literal[
     "job-tabular",
     "job-files",
     "job-chat",
+    "job-chain",
 ]
 Fixture = Literal["column_mismatch_table", "used_output_location", "slow_model", "media"]
 

@@ -11,7 +11,7 @@ import re
 from snowbatch.backends.base import Backend
 from snowbatch.core.checks_input import sql_type_of
 from snowbatch.core.errors import SnowbatchError
-from snowbatch.core.file_patterns import PATTERN_RULE, as_regex, nearest_paths
+from snowbatch.core.file_patterns import PATTERN_RULE, as_regex, first_files, nearest_paths
 from snowbatch.core.names import ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.plan_facts import PlanFacts
@@ -53,8 +53,8 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
         facts.files = list_files(
             backend, names.files_location, getattr(inp, "pattern", None), limit or MAX_FILES
         )
-        if limit and facts.files.count > limit:
-            facts.files = facts.files.model_copy(update={"count": len(facts.files.files)})
+        if limit:
+            facts.files = first_files(facts.files, limit)
         facts.input_stage = backend.describe_stage(names.files_location.stage)  # read in place: SSE?
     output = names.output
     try:

@@ -63,3 +63,16 @@ async def test_a_pattern_that_matches_nothing_names_the_nearest_paths_and_the_ru
     (files,) = [c for c in plan["checks"] if c["name"] == "files"]
     assert files["status"] == "fail" and ".png" in files["fix"] and "regular expression" in files["fix"]
     assert not plan["ok"] and not plan.get("confirmation_token")
+
+
+async def test_a_trials_figures_are_about_the_trials_files_only(server: Any) -> None:
+    async with Client(server) as client:
+        everything = await call(client, "list_stage_files", {"stage_location": "@ML.PUBLIC.MEDIA/images/"})
+        args = plan_args(".*")
+        args["input"]["limit"] = 1
+        plan = await call(client, "plan_batch_job", args)
+    first = everything["files"][0]
+    (files,) = [c for c in plan["checks"] if c["name"] == "files"]
+    assert files["message"].startswith(f"1 files, {first['size']:,} bytes")
+    assert f"the first 1 of {everything['count']} matching files" in files["message"]
+    assert "1 stage files" in plan["summary"]

@@ -173,7 +173,8 @@ def check_files(
                 Check(
                     name="files",
                     status="pass",
-                    message=f"{listing.count} files, {listing.total_bytes:,} bytes ({exts}).",
+                    message=f"{listing.count} files, {listing.total_bytes:,} bytes ({exts})"
+                    + (f": {listing.note}." if listing.note else "."),
                 )
             )
     if inp.kind == "files":

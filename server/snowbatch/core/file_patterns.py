@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
+
+from snowbatch.core.records import FileListing
 
 # Characters that only a regular expression uses: a pattern with any of them is taken as a regex.
 _REGEX_ONLY = re.compile(r"\.\*|\.\+|\\|\(|\)|\||\^|\$|\{|\}|\+")
@@ -56,3 +59,24 @@ def nearest_paths(pattern: str, paths: list[str], n: int = 3) -> list[str]:
     by_name = {p.rsplit("/", 1)[-1]: p for p in paths}
     close = difflib.get_close_matches(literal, list(by_name), n=n, cutoff=0.0) if literal else []
     return [by_name[name] for name in close] or paths[:n]
+
+
+def first_files(listing: FileListing, limit: int) -> FileListing:
+    """A listing cut to its first `limit` files, every figure about those files only (a trial's count,
+    bytes and extensions are never mixed with the totals); the note says how many matched in all."""
+    if listing.count <= limit:
+        return listing
+    kept = listing.files[:limit]
+    extensions = Counter(
+        f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in kept
+    )
+    return listing.model_copy(
+        update={
+            "count": len(kept),
+            "total_bytes": sum(f.size for f in kept),
+            "extensions": dict(sorted(extensions.items())),
+            "files": kept,
+            "truncated": False,
+            "note": f"the first {len(kept)} of {listing.count} matching files",
+        }
+    )
