@@ -55,3 +55,39 @@ def _fake_accounts_know_every_statement() -> object:
     assert not unknown, "statements the fake does not know:\n" + "\n".join(unknown)
     uncited = {i for acct in made for _, ids in acct.answered for i in ids} - ledger_ids()
     assert not uncited, f"answers cite rows docs/snowflake-fidelity.md does not have: {sorted(uncited)}"
+
+
+@pytest.fixture(scope="session")
+def media_template(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded sample account plus the media stage, the demo models and — where the `models` extra
+    is installed — the real speech and embedding models (seeded once per session)."""
+    from snowbatch.backends.local.backend import LocalBackend
+    from snowbatch.backends.local.seed_media import seed_media
+    from snowbatch.samples import models as sm
+
+    home = tmp_path_factory.mktemp("media") / "home"
+    shutil.copytree(seeded_template, home, symlinks=True)
+    seed_media(LocalBackend(home), real_models=sm.speech_available() or sm.embeddings_available())
+    return home
+
+
+MEDIA_FILES = {"images/a.png": b"\x89PNG\r\n\x1a\nfake-a", "images/b.jpg": b"\xff\xd8\xff fake-bb"}
+
+
+@pytest.fixture(params=["local", "snowflake"])
+def media_server(request: pytest.FixtureRequest, media_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A server with every sample model (tabular, files, chat) and a media stage, over the local
+    backend and over the fake Snowflake account."""
+    from snowbatch.server import build_server
+    from snowbatch.settings import Settings
+
+    if request.param == "local":
+        home = tmp_path / "home"
+        shutil.copytree(media_template, home, symlinks=True)
+        return build_server(Settings(backend="local", home=home))
+    from tests.fakes import make_fake_snowflake_backend
+    from tests.fakes.seed import seed_media
+
+    backend = make_fake_snowflake_backend(tmp_path)
+    seed_media(backend.fake_account, MEDIA_FILES)
+    return build_server(Settings(backend="snowflake", home=tmp_path / "home"), backend=backend)

@@ -48,6 +48,10 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
         _query_facts(backend, inp.query, facts)
     if names.job is not None:
         _job_output_facts(backend, names.job, facts)
+    if names.parquet is not None:  # Parquet someone put on a stage: no _SUCCESS needed, a job's partial never
+        _parquet_facts(
+            backend, names.parquet, facts, f"Parquet at {names.parquet}", readable=("complete", "foreign")
+        )
     if names.files_location is not None:
         limit = getattr(inp, "limit", None)
         facts.files = list_files(
@@ -102,27 +106,34 @@ def _query_facts(backend: Backend, query: str, facts: PlanFacts) -> None:
 
 
 def _job_output_facts(backend: Backend, job_id: ObjectName, facts: PlanFacts) -> None:
-    """A finished job's output as the input: only complete output (_SUCCESS) is read; its columns come
-    from its first row (names as written, types from the values)."""
+    """A finished job's output as the input: only a DONE job's complete output (_SUCCESS) is read."""
     try:
         job = backend.get_job(job_id)
-        if job.status != "DONE" or not job.output_location:
-            facts.input_error = (
-                f"Job {job.job_id} is {job.status}: only a DONE job's output can be the input."
-            )
-            return
-        location = StageLocation.parse(job.output_location)
-        if not PLAIN_PATH.fullmatch(location.path):
-            facts.input_error = (
-                f"The output of job {job.job_id} is at {location}, a path a staged-file query cannot name "
-                "unquoted; save it to a table (save_results_to_table) and use that table."
-            )
-            return
+    except SnowbatchError as exc:
+        facts.input_error = exc.problem
+        return
+    if job.status != "DONE" or not job.output_location:
+        facts.input_error = f"Job {job.job_id} is {job.status}: only a DONE job's output can be the input."
+        return
+    where = StageLocation.parse(job.output_location)
+    _parquet_facts(backend, where, facts, f"output of job {job.job_id}", readable=("complete",))
+
+
+def _parquet_facts(
+    backend: Backend, location: StageLocation, facts: PlanFacts, label: str, *, readable: tuple[str, ...]
+) -> None:
+    """Parquet files on a stage as the input, read in place: their columns come from the first row
+    (names as written, types from the values). A job's output without _SUCCESS is never read."""
+    if not PLAIN_PATH.fullmatch(location.path):
+        facts.input_error = (
+            f"The {label} is at {location}, a path a staged-file query cannot name unquoted; load it into "
+            "a table (save_results_to_table) and use that table."
+        )
+        return
+    try:
         output = backend.inspect_output(location)
-        if output.state != "complete":
-            facts.input_error = (
-                f"The output of job {job.job_id} is {output.state} (no _SUCCESS): never an input."
-            )
+        if output.state not in readable:
+            facts.input_error = f"The {label} is {output.state}: it cannot be a job's input."
             return
         first = backend.preview_results(location, limit=1, max_cell_chars=40)
     except SnowbatchError as exc:
@@ -130,10 +141,8 @@ def _job_output_facts(backend: Backend, job_id: ObjectName, facts: PlanFacts) ->
         return
     row = first.rows[0] if first.rows else {}
     columns = [ColumnInfo(name=c, sql_type=sql_type_of(row.get(c))) for c in first.columns]
-    facts.relation = RelationInfo(
-        source=f"output of job {job.job_id}", columns=columns, row_count=output.rows
-    )
-    facts.parquet_location = str(location)
+    facts.relation = RelationInfo(source=label, columns=columns, row_count=output.rows)
+    facts.parquet_location = str(location.as_directory())
 
 
 def _usable_stages(backend: Backend, output: StageLocation) -> list[str]:

@@ -16,14 +16,13 @@ from mcp import Client
 from snowbatch.samples import models as sm
 from tests.integration.deployments import Deployment, local_deployment
 from tests.integration.helpers import approve_and_submit, call, wait_done
-from tests.integration.test_files_flow import media_template  # noqa: F401 - shared session fixture
 
 CHAT_OUTPUTS = ["id", "object", "created", "model", "choices", "usage"]
 MODEL = f"ML.PUBLIC.{sm.IMAGE_CHAT_DEMO}"
 
 
 @pytest.fixture(scope="module")
-def chat_home(media_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def chat_home(media_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("chat-flow") / "home"
     shutil.copytree(media_template, home, symlinks=True)
     return home

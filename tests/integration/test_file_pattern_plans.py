@@ -1,36 +1,15 @@
 """File patterns as a person writes them: a glob or a regex picks the files on both backends, and a
 pattern that matches nothing answers with the nearest paths and how patterns are read."""
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
 from snowbatch.samples import models as sm
-from snowbatch.server import build_server
-from snowbatch.settings import Settings
 from tests.integration.helpers import call
-from tests.integration.test_files_flow import media_template  # noqa: F401 - shared session fixture
 
 pytestmark = pytest.mark.anyio
-
-IMAGES = {"images/a.png": b"\x89PNG\r\n\x1a\nfake-a", "images/b.jpg": b"\xff\xd8\xff fake-b"}
-
-
-@pytest.fixture(params=["local", "snowflake"])
-def server(request: pytest.FixtureRequest, media_template: Path, tmp_path: Path) -> Any:  # noqa: F811
-    if request.param == "local":
-        home = tmp_path / "home"
-        shutil.copytree(media_template, home, symlinks=True)
-        return build_server(Settings(backend="local", home=home))
-    from tests.fakes import make_fake_snowflake_backend
-    from tests.fakes.seed import seed_media
-
-    backend = make_fake_snowflake_backend(tmp_path)
-    seed_media(backend.fake_account, IMAGES)
-    return build_server(Settings(backend="snowflake", home=tmp_path / "home"), backend=backend)
 
 
 def plan_args(pattern: str) -> dict[str, Any]:
@@ -43,8 +22,8 @@ def plan_args(pattern: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("pattern", ["*.png", ".*[.]png"])
-async def test_a_glob_and_a_regex_pick_the_same_files(server: Any, pattern: str) -> None:
-    async with Client(server) as client:
+async def test_a_glob_and_a_regex_pick_the_same_files(media_server: Any, pattern: str) -> None:
+    async with Client(media_server) as client:
         listed = await call(
             client, "list_stage_files", {"stage_location": "@ML.PUBLIC.MEDIA/images/", "pattern": pattern}
         )
@@ -53,8 +32,8 @@ async def test_a_glob_and_a_regex_pick_the_same_files(server: Any, pattern: str)
     assert plan["ok"] and f"{listed['count']} stage files" in plan["summary"]
 
 
-async def test_a_pattern_that_matches_nothing_names_the_nearest_paths_and_the_rule(server: Any) -> None:
-    async with Client(server) as client:
+async def test_a_pattern_that_matches_nothing_names_the_nearest_paths_and_the_rule(media_server: Any) -> None:
+    async with Client(media_server) as client:
         listed = await call(
             client, "list_stage_files", {"stage_location": "@ML.PUBLIC.MEDIA/images/", "pattern": "*.pngg"}
         )
@@ -65,8 +44,8 @@ async def test_a_pattern_that_matches_nothing_names_the_nearest_paths_and_the_ru
     assert not plan["ok"] and not plan.get("confirmation_token")
 
 
-async def test_a_trials_figures_are_about_the_trials_files_only(server: Any) -> None:
-    async with Client(server) as client:
+async def test_a_trials_figures_are_about_the_trials_files_only(media_server: Any) -> None:
+    async with Client(media_server) as client:
         everything = await call(client, "list_stage_files", {"stage_location": "@ML.PUBLIC.MEDIA/images/"})
         args = plan_args(".*")
         args["input"]["limit"] = 1

@@ -23,19 +23,6 @@ OUT = "@ML.PUBLIC.BATCH_OUT/files-flow/"
 NEEDS_EXTRA = "needs the models extra: pip install 'snowbatch[models]'"
 
 
-@pytest.fixture(scope="session")
-def media_template(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeded sample account plus the media stage, the demo models and — where the `models` extra
-    is installed — the real speech and embedding models (seeded once per session)."""
-    from snowbatch.backends.local.backend import LocalBackend
-    from snowbatch.backends.local.seed_media import seed_media
-
-    home = tmp_path_factory.mktemp("media") / "home"
-    shutil.copytree(seeded_template, home, symlinks=True)
-    seed_media(LocalBackend(home), real_models=sm.speech_available() or sm.embeddings_available())
-    return home
-
-
 @pytest.fixture(scope="module")
 def media_home(media_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("files-flow") / "home"

@@ -14,27 +14,11 @@ from snowbatch.samples import models as sm
 from snowbatch.server import build_server
 from snowbatch.settings import Settings
 from tests.integration.helpers import approve_and_submit, call, wait_done
-from tests.integration.test_files_flow import media_template  # noqa: F401 - shared session fixture
 
 pytestmark = pytest.mark.anyio
 
 REGRESSOR = "ML.PUBLIC.PRICE_REGRESSOR"
 INPUTS = ["TENURE_MONTHS", "SUPPORT_CALLS", "CONTRACT_MONTHS"]
-IMAGES = {"images/a.png": b"\x89PNG\r\n\x1a\nfake-a", "images/b.png": b"\x89PNG\r\n\x1a\nfake-bb"}
-
-
-@pytest.fixture(params=["local", "snowflake"])
-def server(request: pytest.FixtureRequest, media_template: Path, tmp_path: Path) -> Any:  # noqa: F811
-    if request.param == "local":
-        home = tmp_path / "home"
-        shutil.copytree(media_template, home, symlinks=True)
-        return build_server(Settings(backend="local", home=home))
-    from tests.fakes import make_fake_snowflake_backend
-    from tests.fakes.seed import seed_media
-
-    backend = make_fake_snowflake_backend(tmp_path)
-    seed_media(backend.fake_account, IMAGES)
-    return build_server(Settings(backend="snowflake", home=tmp_path / "home"), backend=backend)
 
 
 async def run_job(client: Client, request: dict[str, Any], folder: str) -> tuple[str, pd.DataFrame]:
@@ -50,13 +34,13 @@ async def run_job(client: Client, request: dict[str, Any], folder: str) -> tuple
     return job_id, pd.DataFrame(rows["rows"])
 
 
-async def test_a_query_with_columns_mapped_to_the_signature_feeds_a_job(server: Any) -> None:
+async def test_a_query_with_columns_mapped_to_the_signature_feeds_a_job(media_server: Any) -> None:
     query = (
         "SELECT CUSTOMER_ID AS ID, TENURE_MONTHS AS T, SUPPORT_CALLS AS S, CONTRACT_MONTHS AS C "
         "FROM ML.PUBLIC.CUSTOMERS WHERE CUSTOMER_ID <= 12"
     )
     mapping = {"TENURE_MONTHS": "T", "SUPPORT_CALLS": "S", "CONTRACT_MONTHS": "C", "CUSTOMER_ID": "ID"}
-    async with Client(server) as client:
+    async with Client(media_server) as client:
         _, chained = await run_job(
             client,
             {"model": REGRESSOR, "input": {"kind": "table", "query": query, "columns": mapping}},
@@ -71,8 +55,8 @@ async def test_a_query_with_columns_mapped_to_the_signature_feeds_a_job(server: 
         assert round(row["output_feature_0"], 6) == round(by_id[row["CUSTOMER_ID"]], 6)
 
 
-async def test_a_finished_jobs_output_feeds_the_next_job_by_its_id(server: Any) -> None:
-    async with Client(server) as client:
+async def test_a_finished_jobs_output_feeds_the_next_job_by_its_id(media_server: Any) -> None:
+    async with Client(media_server) as client:
         first_id, inspected = await run_job(
             client,
             {
@@ -95,8 +79,10 @@ async def test_a_finished_jobs_output_feeds_the_next_job_by_its_id(server: Any) 
         assert [row[name] for name in INPUTS] == [lengths[row["FILE_PATH"]]] * 3
 
 
-async def test_an_unfinished_or_unknown_job_is_refused_as_input_before_anything_is_spent(server: Any) -> None:
-    async with Client(server) as client:
+async def test_an_unfinished_or_unknown_job_is_refused_as_input_before_anything_is_spent(
+    media_server: Any,
+) -> None:
+    async with Client(media_server) as client:
         plan = await call(
             client,
             "plan_batch_job",
@@ -116,7 +102,7 @@ async def test_an_unfinished_or_unknown_job_is_refused_as_input_before_anything_
     not (sm.speech_available() and sm.embeddings_available()),
     reason="speech and embedding models need the models extra: pip install -e '.[models]'",
 )
-async def test_transcripts_of_one_job_are_embedded_by_the_next(media_template: Path, tmp_path: Path) -> None:  # noqa: F811
+async def test_transcripts_of_one_job_are_embedded_by_the_next(media_template: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(media_template, home, symlinks=True)
     async with Client(build_server(Settings(backend="local", home=home))) as client:
@@ -149,3 +135,18 @@ async def test_transcripts_of_one_job_are_embedded_by_the_next(media_template: P
     column = sentence.upper()  # a plain input name in `columns` reads as SQL would: upper-cased
     for row in embedded.to_dict("records"):
         assert row[column] == texts[row["FILE_PATH"]]  # each transcript, embedded beside its file
+
+
+async def test_parquet_files_on_a_stage_feed_a_job_by_their_location(media_server: Any) -> None:
+    async with Client(media_server) as client:
+        first_id, _ = await run_job(
+            client, {"model": REGRESSOR, "input": {"kind": "table", "table": "ML.PUBLIC.CUSTOMERS"}}, "pq-1"
+        )
+        location = (await call(client, "inspect_output", {"job_id": first_id}))["location"]
+        mapping = {name: name for name in INPUTS} | {"CUSTOMER_ID": "CUSTOMER_ID"}
+        _, again = await run_job(
+            client,
+            {"model": REGRESSOR, "input": {"kind": "table", "parquet": location, "columns": mapping}},
+            "pq-2",
+        )
+    assert len(again) == 50 and "output_feature_0" in again.columns  # (the preview's first 50 rows)

@@ -69,8 +69,8 @@ async def test_the_plan_input_requires_kind_in_every_alternative(tmp_path: Path)
     [
         ({"table": "ML.PUBLIC.CUSTOMERS"}, "input.kind must be given, as one of table, rows, files, chat"),
         ({"kind": "parquet", "table": "X"}, "input.kind must be given, as one of table, rows, files, chat"),
-        ({"kind": "table"}, "input: give exactly one of table, query, job_id (given: none)"),
-        ({"kind": "table", "table": "T", "job_id": "J"}, "give exactly one of table, query, job_id"),
+        ({"kind": "table"}, "input: give exactly one of table, query, job_id, parquet (given: none)"),
+        ({"kind": "table", "table": "T", "job_id": "J"}, "give exactly one of table, query, job_id, parquet"),
         ({"kind": "rows", "rows": []}, "input.rows takes at least 1 item(s)"),
         ({"kind": "rows", "rows": [{"TENURE_MONTHS": 1}] * 10_001}, "load them into a table"),
         (

@@ -19,24 +19,28 @@ SaveMode = Literal["error", "overwrite"]
 FileEncoding = Literal["RAW_BYTES", "BASE64", "BASE64_DATA_URL"]
 
 
+SOURCES = ("table", "query", "job_id", "parquet")  # where a tabular job's rows come from
+
+
 class TableInput(BaseModel):
-    """One of: table (DB.SCHEMA.TABLE or view), query (one SELECT), job_id (a DONE job's output)."""
+    """One of: table (or view), query (one SELECT), job_id (a DONE job's output), parquet (@stage/dir/)."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["table"]
     table: str | None = None
     query: str | None = None
     job_id: str | None = None
+    parquet: str | None = None
     columns: list[str] | dict[str, str] | None = Field(
         None, description="default all; or {signature input: source column}"
     )
 
     @model_validator(mode="after")
     def _one_source(self) -> TableInput:
-        given = [k for k in ("table", "query", "job_id") if getattr(self, k) is not None]
+        given = [k for k in SOURCES if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"give exactly one of table, query, job_id (given: {', '.join(given) or 'none'})"
+                f"give exactly one of {', '.join(SOURCES)} (given: {', '.join(given) or 'none'})"
             )
         return self
 
@@ -101,7 +105,7 @@ class Scaling(BaseModel):
     model_config = ConfigDict(extra="forbid")
     replicas: int | None = Field(None, ge=1, le=64, description="job instances")
     num_workers: int | None = Field(None, ge=1, le=256, description="workers per instance")
-    max_batch_rows: int | None = Field(None, ge=1, le=10_000_000, description="rows per batch")
+    max_batch_rows: int | None = Field(None, ge=1, le=10_000_000)
     cpu_requests: str | None = None
     memory_requests: str | None = None
     gpu_requests: str | None = None
@@ -268,6 +272,7 @@ class RequestNames:
     version: Identifier | None
     table: ObjectName | None
     job: ObjectName | None
+    parquet: StageLocation | None
     files_location: StageLocation | None
     output: StageLocation
     pool: Identifier
@@ -279,12 +284,14 @@ class RequestNames:
         inp = request.input
         table = inp.table if inp.kind in ("table", "chat") else None
         job = inp.job_id if inp.kind == "table" else None
+        parquet = inp.parquet if inp.kind == "table" else None
         files = inp.stage_location if inp.kind in ("files", "chat") else None
         return cls(
             model=qualify(ObjectName.parse(request.model, what="model"), default),
             version=Identifier.parse(request.version) if request.version else None,
             table=qualify(ObjectName.parse(table, what="table"), default) if table else None,
             job=qualify(ObjectName.parse(job, what="job"), default) if job else None,
+            parquet=qualify(StageLocation.parse(parquet), default).as_directory() if parquet else None,
             files_location=qualify(StageLocation.parse(files), default) if files else None,
             output=qualify(StageLocation.parse(request.output_stage), default).as_directory(),
             pool=Identifier.parse(request.compute_pool, allow_quoted=False),

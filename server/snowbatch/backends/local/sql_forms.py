@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from snowbatch.backends.local.warehouse import load_model
+from snowbatch.core.codegen_outputs import SQL_TYPES
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, qualify
 from snowbatch.core.signatures import FunctionInfo, find_function
@@ -22,22 +23,8 @@ if TYPE_CHECKING:
 
     from snowbatch.backends.local.registry import LocalRegistry
 
-# snowflake-ml DataType names (model signatures) -> DuckDB types for the function's arguments and fields
-DUCK_TYPES = {
-    "DOUBLE": "DOUBLE",
-    "FLOAT": "DOUBLE",
-    "INT64": "BIGINT",
-    "INT32": "INTEGER",
-    "INT16": "SMALLINT",
-    "INT8": "TINYINT",
-    "UINT64": "UBIGINT",
-    "UINT32": "UINTEGER",
-    "UINT16": "USMALLINT",
-    "UINT8": "UTINYINT",
-    "STRING": "VARCHAR",
-    "BOOL": "BOOLEAN",
-    "BYTES": "BLOB",
-}
+# signature types -> DuckDB types: the casts the SQL forms render (one table), plus BYTES for arguments
+DUCK_TYPES = {**SQL_TYPES, "BYTES": "BLOB"}
 TABLE_FORM = (
     "The local account evaluates the scalar SQL form only; TABLE(MODEL(...)!FN(...)) runs on Snowflake.",
     "Preview this function with preview_in_warehouse (it runs the same method), or on a Snowflake account.",
