@@ -11,20 +11,21 @@ import re
 from snowbatch.backends.base import Backend
 from snowbatch.core.checks_input import sql_type_of
 from snowbatch.core.errors import SnowbatchError
-from snowbatch.core.file_patterns import PATTERN_RULE, as_regex, first_files, nearest_paths
+from snowbatch.core.file_patterns import PATTERN_RULE, as_regex, first_files, nearest_paths, without_paths
 from snowbatch.core.names import ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
 from snowbatch.core.plan_facts import PlanFacts
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import run_preflight
 from snowbatch.core.records import ColumnInfo, FileListing, RelationInfo
-from snowbatch.core.requests import BatchJobRequest, RequestNames
+from snowbatch.core.requests import PATH_COLUMN, BatchJobRequest, RequestNames
 from snowbatch.core.signatures import find_function
 from snowbatch.core.stage_use import unusable_reason, usable_for_output
 from snowbatch.core.warehouse import check_query
 
 MAX_FILES = 100_000
 NEAREST_FROM = 200  # paths a near miss is looked for among
+MAX_SKIPPED = 1000  # a trial is small: the files it scored are read from its results
 # a stage path a staged-file query can name as it is (FROM @stage/path takes no quoting)
 PLAIN_PATH = re.compile(r"[A-Za-z0-9_./-]*")
 MAX_OCCUPANTS = 200  # files listed from a non-empty output base: enough to name what is there
@@ -57,6 +58,8 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
         facts.files = list_files(
             backend, names.files_location, getattr(inp, "pattern", None), limit or MAX_FILES
         )
+        if names.skip_scored is not None:
+            _skip_scored(backend, names.skip_scored, facts)
         if limit:
             facts.files = first_files(facts.files, limit)
         facts.input_stage = backend.describe_stage(names.files_location.stage)  # read in place: SSE?
@@ -94,6 +97,28 @@ def list_files(backend: Backend, location: StageLocation, pattern: str | None, l
     near = nearest_paths(pattern, [f.path for f in there.files])
     note = f"No path matches {pattern!r}; nearest of {there.count}: {', '.join(near)}. {PATTERN_RULE}"
     return listing.model_copy(update={"note": note})
+
+
+def _skip_scored(backend: Backend, job_id: ObjectName, facts: PlanFacts) -> None:
+    """Leave out the files a finished trial already scored (its FILE_PATH column says which)."""
+    assert facts.files is not None
+    try:
+        job = backend.get_job(job_id)
+        if job.status != "DONE" or not job.output_location:
+            facts.input_error = (
+                f"Job {job.job_id} is {job.status}: only a DONE trial's files can be left out."
+            )
+            return
+        where = StageLocation.parse(job.output_location)
+        scored = backend.preview_results(where, limit=MAX_SKIPPED, max_cell_chars=1000)
+    except SnowbatchError as exc:
+        facts.input_error = exc.problem
+        return
+    if PATH_COLUMN not in scored.columns:
+        facts.input_error = f"The output of job {job.job_id} has no {PATH_COLUMN} column to tell its files."
+        return
+    paths = {str(row[PATH_COLUMN]) for row in scored.rows}
+    facts.files = without_paths(facts.files, paths, str(job.job_id))
 
 
 def _query_facts(backend: Backend, query: str, facts: PlanFacts) -> None:

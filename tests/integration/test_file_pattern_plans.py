@@ -55,3 +55,23 @@ async def test_a_trials_figures_are_about_the_trials_files_only(media_server: An
     assert files["message"].startswith(f"1 files, {first['size']:,} bytes")
     assert f"the first 1 of {everything['count']} matching files" in files["message"]
     assert "1 stage files" in plan["summary"]
+
+
+async def test_the_full_run_can_leave_out_the_files_a_trial_already_scored(media_server: Any) -> None:
+    from tests.integration.helpers import approve_and_submit, wait_done
+
+    async with Client(media_server) as client:
+        listed = await call(client, "list_stage_files", {"stage_location": "@ML.PUBLIC.MEDIA/images/"})
+        trial_args = plan_args(".*")
+        trial_args["input"]["limit"] = 1
+        trial = await call(client, "plan_batch_job", trial_args)
+        trial_id = await approve_and_submit(client, trial)
+        assert (await wait_done(client, trial_id))["status"] == "DONE"
+        full_args = plan_args(".*")
+        full_args["input"]["skip_scored"] = trial_id
+        full_args["output_stage"] = "@ML.PUBLIC.BATCH_OUT/patterns-full/"
+        full = await call(client, "plan_batch_job", full_args)
+    (files,) = [c for c in full["checks"] if c["name"] == "files"]
+    assert full["ok"] and files["message"].startswith(f"{listed['count'] - 1} files")
+    assert f"1 file(s) job {trial_id} already scored are left out" in files["message"]
+    assert f"{listed['count'] - 1} stage files" in full["summary"]

@@ -80,3 +80,21 @@ def first_files(listing: FileListing, limit: int) -> FileListing:
             "note": f"the first {len(kept)} of {listing.count} matching files",
         }
     )
+
+
+def without_paths(listing: FileListing, scored: set[str], job_id: str) -> FileListing:
+    """A listing without the files a trial already scored, every figure about the files left."""
+    kept = [f for f in listing.files if f.path not in scored]
+    left_out = len(listing.files) - len(kept)
+    extensions = Counter(
+        f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in kept
+    )
+    return listing.model_copy(
+        update={
+            "count": listing.count - left_out,
+            "total_bytes": sum(f.size for f in kept),
+            "extensions": dict(sorted(extensions.items())),
+            "files": kept,
+            "note": f"{left_out} file(s) job {job_id} already scored are left out",
+        }
+    )

@@ -23,7 +23,7 @@ SOURCES = ("table", "query", "job_id", "parquet")  # where a tabular job's rows 
 
 
 class TableInput(BaseModel):
-    """One of: table (or view), query (one SELECT), job_id (a DONE job's output), parquet (@stage/dir/)."""
+    """One of: table (or view), query (a SELECT), job_id (a DONE job's output), parquet (@stage/dir/)."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["table"]
@@ -52,19 +52,20 @@ class RowsInput(BaseModel):
 
 
 class FilesInput(BaseModel):
-    """Files on a stage, one row per file; `column` receives the path."""
+    """One row per file; `column` gets its path."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["files"]
     stage_location: str = Field(description="@DB.SCHEMA.STAGE/dir/")
     pattern: str | None = Field(None, description="regex on the whole path, or a glob (*.wav)")
     column: str = "FILE_PATH"
-    encoding: FileEncoding | None = Field(None, description="default: from the signature")
+    encoding: FileEncoding | None = None
     limit: int | None = Field(None, ge=1)
+    skip_scored: str | None = Field(None, description="a trial's job_id: skip its files")
 
 
 class ChatInput(BaseModel):
-    """OpenAI chat messages: a prompt plus files, or a table with a MESSAGES column."""
+    """A prompt plus files, or a table with MESSAGES."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["chat"]
@@ -75,6 +76,7 @@ class ChatInput(BaseModel):
     media: Literal["image", "video", "audio"] = "image"
     table: str | None = None
     limit: int | None = Field(None, ge=1)
+    skip_scored: str | None = None
 
 
 INPUT_KINDS = ("table", "rows", "files", "chat")
@@ -272,6 +274,7 @@ class RequestNames:
     version: Identifier | None
     table: ObjectName | None
     job: ObjectName | None
+    skip_scored: ObjectName | None
     parquet: StageLocation | None
     files_location: StageLocation | None
     output: StageLocation
@@ -285,12 +288,14 @@ class RequestNames:
         table = inp.table if inp.kind in ("table", "chat") else None
         job = inp.job_id if inp.kind == "table" else None
         parquet = inp.parquet if inp.kind == "table" else None
+        skip = inp.skip_scored if inp.kind in ("files", "chat") else None
         files = inp.stage_location if inp.kind in ("files", "chat") else None
         return cls(
             model=qualify(ObjectName.parse(request.model, what="model"), default),
             version=Identifier.parse(request.version) if request.version else None,
             table=qualify(ObjectName.parse(table, what="table"), default) if table else None,
             job=qualify(ObjectName.parse(job, what="job"), default) if job else None,
+            skip_scored=qualify(ObjectName.parse(skip, what="job"), default) if skip else None,
             parquet=qualify(StageLocation.parse(parquet), default).as_directory() if parquet else None,
             files_location=qualify(StageLocation.parse(files), default) if files else None,
             output=qualify(StageLocation.parse(request.output_stage), default).as_directory(),

@@ -111,8 +111,8 @@ def register(server: MCPServer, app: App) -> None:
     @server.tool(annotations=READ_ONLY)
     @tool_errors
     def show_model_functions(model: str, version: str | None = None) -> ModelFunctions:
-        """A version's functions (default version if none given): signatures, what outputs mean,
-        flow, warehouse or not; and the model's versions."""
+        """A version's functions (default version if none given): signatures, output meanings, flow,
+        warehouse or not; and the versions."""
         name = object_name(app, model, "model")
         detail = app.backend.version_detail(name, Identifier.parse(version) if version else None)
         # One call instead of list_model_versions + show_model_functions when the person named only the
