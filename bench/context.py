@@ -32,17 +32,19 @@ SKILLS_READ = ("batch-inference", "batch-inference-jobs")  # what a tabular job 
 
 
 async def tools_list_bytes() -> int:
-    """tools/list as a client receives it (compact JSON, as the wire carries it)."""
+    """The whole tools/list result an assistant receives (the tools and the result's own fields) as
+    compact JSON, over the protocol most clients speak today (legacy mode)."""
     from mcp import Client
 
     from snowbatch.server import build_server
     from snowbatch.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="snowbatch-bench-tools-") as tmp:
-        async with Client(build_server(Settings(backend="local", home=Path(tmp)))) as client:
-            tools = (await client.list_tools()).tools
-    listed = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
-    return len(json.dumps({"tools": listed}, separators=(",", ":")).encode())
+        async with Client(build_server(Settings(backend="local", home=Path(tmp))), mode="legacy") as client:
+            result = await client.list_tools()
+    return len(
+        json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":"))
+    )
 
 
 def skills_bytes() -> int:

@@ -4,9 +4,8 @@ After a deliberate change: `python -m tests.snapshot_tools`, then review the dif
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from bench.context import tools_list_bytes
 
 from tests.snapshot_tools import FOLDER, render, tools_list
 
@@ -27,5 +26,5 @@ async def test_every_tool_matches_its_snapshot() -> None:
 
 
 async def test_tools_list_fits_the_context_budget() -> None:
-    size = len(json.dumps({"tools": await tools_list()}, separators=(",", ":")).encode())
+    size = await tools_list_bytes()
     assert size <= TOOLS_LIST_BUDGET, f"tools/list is {size:,} bytes, over {TOOLS_LIST_BUDGET:,}"

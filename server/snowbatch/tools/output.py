@@ -50,7 +50,7 @@ def register(server: MCPServer, app: App) -> None:
         limit: Annotated[int, Field(ge=1, le=MAX_LISTED)] = LISTED,
     ) -> OutputInfo:
         """A job's (or location's) output files, bytes, rows, _SUCCESS and state: complete, partial
-        (never a full result), foreign (not a job's) or empty; advice says what next."""
+        (never a full result), foreign or empty; advice says what next."""
         info = cut_listing(app.backend.inspect_output(location_of(job_id, location)), limit)
         if job_id is not None:
             from snowbatch.core.output import advise_for_job

@@ -186,8 +186,8 @@ def register(server: MCPServer, app: App) -> None:
         partition_column: str | None = None,
         mode: TableWriteMode = "error",
     ) -> Gated:
-        """Write a model function's results for all rows of table= or query= to output_table
-        (ModelVersion.run) as an async query job; follow it with wait_for_job. Gated."""
+        """Write a model function's results for every row of table= or query= to output_table
+        (ModelVersion.run), as a query job wait_for_job follows. Gated."""
         spec, _ = _resolve(
             app,
             model=model,
