@@ -255,6 +255,28 @@ def skills_install(
         console.print(line)
 
 
+@app.command("setup")
+def setup(
+    client: Annotated[str, typer.Option(help="claude-code, cursor, codex, gemini or vscode")],
+    user: Annotated[bool, typer.Option("--user", help="user scope instead of this project")] = False,
+    project_dir: Annotated[Optional[Path], typer.Option(help="project folder (default: current)")] = None,  # noqa: UP045
+    force: Annotated[bool, typer.Option(help="replace an entry or skill files you edited")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would change, change nothing")] = False,
+) -> None:
+    """Add the snowbatch MCP server to an assistant's config and install the skills where it reads them."""
+    from snowbatch.cli.setup_clients import setup_client
+
+    try:
+        report = setup_client(
+            client, scope="user" if user else "project", project_dir=project_dir, force=force, dry_run=dry_run
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    for line in report.lines():
+        console.print(line)
+
+
 def main() -> None:
     app()
 
