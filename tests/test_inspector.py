@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.npm_tools import npm_tool
 
 pytestmark = pytest.mark.slow
 
 INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / ".cache" / "inspector"
-BIN = CACHE / "node_modules" / ".bin" / "mcp-inspector"
 READ_ONLY_CALLS: list[tuple[str, list[str]]] = [
     ("get_environment", []),
     ("list_models", []),
@@ -36,29 +35,7 @@ READ_ONLY_CALLS: list[tuple[str, list[str]]] = [
 
 @pytest.fixture(scope="module")
 def inspector() -> Path:
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(
-            f"MCP Inspector CLI not run: {' and '.join(missing)} not found on PATH "
-            "(install Node.js ≥ 20 with npm to run this second client)"
-        )
-    if not BIN.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        if not (CACHE / "package.json").exists():
-            (CACHE / "package.json").write_text('{"name": "snowbatch-inspector-cache", "private": true}\n')
-        started = time.perf_counter()
-        proc = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", INSPECTOR],
-            cwd=CACHE,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        took = time.perf_counter() - started
-        if proc.returncode != 0:
-            pytest.fail(f"npm install {INSPECTOR} failed after {took:.0f}s:\n{proc.stderr[-2000:]}")
-        print(f"installed {INSPECTOR} into {CACHE} in {took:.1f}s")
-    return BIN
+    return npm_tool(CACHE, INSPECTOR, "mcp-inspector")
 
 
 @pytest.fixture(scope="module")

@@ -34,16 +34,13 @@ else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 from snowbatch.skill_bundle import shipped_skills
+from tests.npm_tools import npm_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_JSON = ROOT / ".claude-plugin" / "plugin.json"
 MARKETPLACE_JSON = ROOT / ".claude-plugin" / "marketplace.json"
 PLUGIN_ROOT_VARIABLE = "${CLAUDE_PLUGIN_ROOT}"
 
-CLI_INSTALL = (
-    "npm install --prefix /tmp/claude-cli @anthropic-ai/claude-code, then "
-    "SNOWBATCH_CLAUDE_CLI=/tmp/claude-cli/node_modules/.bin/claude (or put claude on PATH)"
-)
 
 # manifest-reference, "Fields": every top-level key plugin.json may have; any other is stripped at load.
 PLUGIN_FIELDS = {
@@ -251,30 +248,8 @@ CLI_CACHE = ROOT / ".cache" / "claude-cli"
 
 
 def _claude_cli() -> str:
-    """SNOWBATCH_CLAUDE_CLI, else the CLI installed by npm into .cache/claude-cli (as the Inspector test
-    installs its client): skipped only where Node.js and npm are missing."""
-    cli = os.environ.get("SNOWBATCH_CLAUDE_CLI")
-    if cli:
-        return cli
-    installed = CLI_CACHE / "node_modules" / ".bin" / "claude"
-    if installed.exists():
-        return str(installed)
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"Claude Code CLI not run: {' and '.join(missing)} not found ({CLI_INSTALL})")
-    CLI_CACHE.mkdir(parents=True, exist_ok=True)
-    if not (CLI_CACHE / "package.json").exists():
-        (CLI_CACHE / "package.json").write_text('{"name": "snowbatch-claude-cli-cache", "private": true}\n')
-    proc = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", CLI_PACKAGE],
-        cwd=CLI_CACHE,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"npm install {CLI_PACKAGE} failed:\n{proc.stderr[-2000:]}")
-    return str(installed)
+    """SNOWBATCH_CLAUDE_CLI, else the CLI npm installs into .cache/claude-cli (tests/npm_tools.py)."""
+    return os.environ.get("SNOWBATCH_CLAUDE_CLI") or str(npm_tool(CLI_CACHE, CLI_PACKAGE, "claude"))
 
 
 def _claude(cli: str, args: list[str], home: Path, cwd: Path, path: str | None = None) -> str:
