@@ -23,7 +23,6 @@ from snowbatch.core.codegen_literals import import_block, py_literal, sql_litera
 from snowbatch.core.codegen_params import Language, Manifest, ParameterInfo, TemplateInfo, parse_parameters
 from snowbatch.core.errors import InvalidRequest, SnowbatchError, did_you_mean
 from snowbatch.core.input_columns import shown_column
-from snowbatch.core.input_select import create_parquet_format, input_select
 from snowbatch.core.names import Identifier, ObjectName
 
 if TYPE_CHECKING:
@@ -219,6 +218,8 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
     }
     source = spec.input
     if source.kind in ("table", "rows"):
+        from snowbatch.core.input_select import create_parquet_format, input_select  # not at start
+
         select = input_select(source, ObjectName.parse(spec.model, what="model"))
         if select is not None:  # a query, a job's output or renamed columns: the SELECT the job reads
             common["input_query"] = (

@@ -13,7 +13,6 @@ from snowbatch.core.names import Identifier
 from snowbatch.core.plan_facts import Check
 from snowbatch.core.records import ColumnInfo, FileListing
 from snowbatch.core.signatures import find_function
-from snowbatch.planning import list_files
 from snowbatch.tools._common import READ_ONLY, object_name, tool_errors
 from snowbatch.tools._common import stage_location as parse_location
 
@@ -63,6 +62,8 @@ def register(server: MCPServer, app: App) -> None:
                 function=fn.name if fn else None,
                 fit=fit,
             )
+        from snowbatch.planning import list_files  # planning's modules load at first use, not at start
+
         listing = list_files(app.backend, parse_location(app, stage_location or ""), pattern, limit=20)
         handling = None
         fit = []
@@ -104,4 +105,6 @@ def register(server: MCPServer, app: App) -> None:
     ) -> FileListing:
         """Files under @DB.SCHEMA.STAGE/path/: count, bytes, extensions, the first limit paths. pattern:
         a regex on the whole path, or a glob (*.wav, audio/**/*.mp3)."""
+        from snowbatch.planning import list_files
+
         return list_files(app.backend, parse_location(app, stage_location), pattern, limit)
