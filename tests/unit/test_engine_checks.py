@@ -8,13 +8,8 @@ from typing import Any
 
 import pytest
 
-from snowbatch.core.engine_checks import (
-    check_engine,
-    describe_engine,
-    media_parts,
-    parse_engine_args,
-    parse_media_limit,
-)
+from snowbatch.core.engine_args import parse_engine_args, parse_media_limit
+from snowbatch.core.engine_checks import check_engine, describe_engine, media_parts
 from snowbatch.core.names import ObjectName
 from snowbatch.core.plan_facts import Check, PlanFacts
 from snowbatch.core.plan_summary import summarize
