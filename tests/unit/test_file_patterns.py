@@ -43,3 +43,15 @@ def test_a_pattern_with_regex_syntax_is_never_read_as_a_glob() -> None:
 def test_the_nearest_paths_are_the_ones_most_like_the_pattern() -> None:
     assert nearest_paths("*.wave", PATHS, n=1) == ["batch_out/media/audio/please_transcribe.wav"]
     assert nearest_paths("*", PATHS) == PATHS[:3]
+
+
+def test_both_backends_and_every_cut_count_extensions_the_same_way() -> None:
+    from snowbatch.core.file_patterns import extension_counts, first_files
+    from snowbatch.core.records import FileListing, StageFile
+
+    paths = ["@S.C.ST/a/x.PNG", "@S.C.ST/a/y.png", "@S.C.ST/a/README", "@S.C.ST/a/.hidden"]
+    assert extension_counts(paths) == {"(none)": 2, ".png": 2}
+    files = [StageFile(path=p, size=10) for p in paths]
+    listing = FileListing(location="@S.C.ST/a/", count=4, total_bytes=40, extensions={}, files=files)
+    cut = first_files(listing, 2)
+    assert (cut.count, cut.total_bytes, cut.extensions) == (2, 20, {".png": 2})

@@ -8,7 +8,7 @@ import difflib
 import re
 from collections import Counter
 
-from snowbatch.core.records import FileListing
+from snowbatch.core.records import FileListing, StageFile
 
 # Characters that only a regular expression uses: a pattern with any of them is taken as a regex.
 _REGEX_ONLY = re.compile(r"\.\*|\.\+|\\|\(|\)|\||\^|\$|\{|\}|\+")
@@ -61,40 +61,46 @@ def nearest_paths(pattern: str, paths: list[str], n: int = 3) -> list[str]:
     return [by_name[name] for name in close] or paths[:n]
 
 
+def extension_counts(paths: list[str]) -> dict[str, int]:
+    """Files per extension (`.png`, `(none)` for a file without one), the one form both backends and
+    every cut of a listing report."""
+
+    def extension(path: str) -> str:
+        name = path.rsplit("/", 1)[-1]
+        return "." + name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else "(none)"
+
+    return dict(sorted(Counter(extension(p) for p in paths).items()))
+
+
+def _kept(listing: FileListing, kept: list[StageFile], count: int, note: str) -> FileListing:
+    """The listing's figures recomputed for the files kept (never mixed with the totals)."""
+    return listing.model_copy(
+        update={
+            "count": count,
+            "total_bytes": sum(f.size for f in kept),
+            "extensions": extension_counts([f.path for f in kept]),
+            "files": kept,
+            "truncated": count > len(kept),
+            "note": note,
+        }
+    )
+
+
 def first_files(listing: FileListing, limit: int) -> FileListing:
-    """A listing cut to its first `limit` files, every figure about those files only (a trial's count,
-    bytes and extensions are never mixed with the totals); the note says how many matched in all."""
+    """A listing cut to its first `limit` files (a trial's); the note says how many matched in all."""
     if listing.count <= limit:
         return listing
     kept = listing.files[:limit]
-    extensions = Counter(
-        f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in kept
-    )
-    return listing.model_copy(
-        update={
-            "count": len(kept),
-            "total_bytes": sum(f.size for f in kept),
-            "extensions": dict(sorted(extensions.items())),
-            "files": kept,
-            "truncated": False,
-            "note": f"the first {len(kept)} of {listing.count} matching files",
-        }
-    )
+    return _kept(listing, kept, len(kept), f"the first {len(kept)} of {listing.count} matching files")
 
 
 def without_paths(listing: FileListing, scored: set[str], job_id: str) -> FileListing:
-    """A listing without the files a trial already scored, every figure about the files left."""
+    """A listing without the files a trial already scored."""
     kept = [f for f in listing.files if f.path not in scored]
     left_out = len(listing.files) - len(kept)
-    extensions = Counter(
-        f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in kept
-    )
-    return listing.model_copy(
-        update={
-            "count": listing.count - left_out,
-            "total_bytes": sum(f.size for f in kept),
-            "extensions": dict(sorted(extensions.items())),
-            "files": kept,
-            "note": f"{left_out} file(s) job {job_id} already scored are left out",
-        }
+    return _kept(
+        listing,
+        kept,
+        listing.count - left_out,
+        f"{left_out} file(s) job {job_id} already scored are left out",
     )

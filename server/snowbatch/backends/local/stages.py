@@ -9,6 +9,7 @@ from pathlib import Path
 
 from snowbatch.backends.local.account import LocalAccount, decode_name, read_json, write_json_atomic
 from snowbatch.core.errors import Conflict, InvalidRequest, NotFound, did_you_mean
+from snowbatch.core.file_patterns import extension_counts
 from snowbatch.core.names import ObjectName, SchemaName, StageLocation
 from snowbatch.core.records import Encryption, FileListing, StageFile, StageInfo
 
@@ -120,14 +121,11 @@ class LocalStages:
 
     def list_files(self, location: StageLocation, *, pattern: str | None, limit: int) -> FileListing:
         found = self.files(location, pattern=pattern)
-        extensions: dict[str, int] = {}
         total = 0
         shown: list[StageFile] = []
         for rel, path in found:
             stat = path.stat()
             total += stat.st_size
-            ext = Path(rel).suffix.lower() or "(none)"
-            extensions[ext] = extensions.get(ext, 0) + 1
             if len(shown) < limit:
                 shown.append(
                     StageFile(
@@ -140,7 +138,7 @@ class LocalStages:
             location=str(location),
             count=len(found),
             total_bytes=total,
-            extensions=dict(sorted(extensions.items())),
+            extensions=extension_counts([rel for rel, _ in found]),
             files=shown,
             truncated=len(found) > len(shown),
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, cast
 
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import Conflict, NotFound, did_you_mean
+from snowbatch.core.file_patterns import extension_counts
 from snowbatch.core.names import ObjectName, SchemaName, StageLocation, sql_string
 from snowbatch.core.records import Encryption, FileListing, StageFile, StageInfo
 
@@ -102,14 +102,11 @@ class Stages:
         # LIST names an external stage's files by their cloud URL: the stage's own URL is cut off them.
         url = self.describe_stage(location.stage).url if any("://" in str(r["name"]) for r in rows) else None
         files = [to_stage_file(location, r, url) for r in rows]
-        extensions = Counter(
-            f.path.rsplit(".", 1)[-1].lower() if "." in f.path.rsplit("/", 1)[-1] else "" for f in files
-        )
         return FileListing(
             location=str(location),
             count=len(files),
             total_bytes=sum(f.size for f in files),
-            extensions=dict(extensions),
+            extensions=extension_counts([f.path for f in files]),
             files=files[:limit],
             truncated=len(files) > limit,
         )
