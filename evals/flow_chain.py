@@ -4,22 +4,12 @@ one job the person asks to feed its output to another model (batch-inference-job
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from evals.session import Recorder
+from evals.flow_base import FlowBase
 
 
-class ChainFlow:
-    rec: Recorder
-    observed: dict[str, Any]
-
-    if TYPE_CHECKING:
-
-        def ask(self, name: str, shown: str = "") -> Any: ...
-        async def plan_and_submit(self, request: dict[str, Any]) -> str | None: ...
-        async def verified(self, job_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]: ...
-
+class ChainFlow(FlowBase):
     async def chain(self, job_id: str, previous: dict[str, Any], wanted: dict[str, Any]) -> None:
         """The next model reads `job_id`'s output: its function's inputs are shown, the person maps them
         to the output's columns (names as the tools show them), and the new job has its own plan and yes."""

@@ -4,36 +4,15 @@ the full run when the input is large or the person asked for one."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from evals.flow_base import FlowBase
 from evals.session import FlowError
-
-if TYPE_CHECKING:
-    from evals.scenario import Scenario
-    from evals.session import Recorder
 
 HANDFUL = 10  # files a job runs at once, without a trial first (batch-inference-files Step 6)
 
 
-class MediaFlow:
-    rec: Recorder
-    s: Scenario
-    facts: dict[str, Any]
-    observed: dict[str, Any]
-    functions: dict[str, Any]
-
-    if TYPE_CHECKING:
-
-        def ask(self, name: str, shown: str = "") -> Any: ...
-        async def output_and_pool(
-            self, request: dict[str, Any], pool_stop: str = "jobs.compute_pool"
-        ) -> None: ...
-        async def plan_and_submit(self, request: dict[str, Any]) -> str | None: ...
-        async def verified(self, job_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]: ...
-        async def finish(self, job_id: str, *, results_stop: str = "jobs.results_next") -> None: ...
-        @property
-        def model(self) -> str: ...
-
+class MediaFlow(FlowBase):
     # --- batch-inference-files (non-template) ---------------------------------------------------
     async def files_input(self, request: dict[str, Any]) -> None:
         # Step 1 — where the files are

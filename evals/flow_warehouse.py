@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from evals.flow_base import FlowBase
 from evals.session import FlowError
 
-if TYPE_CHECKING:
-    from evals.session import Recorder
 
-
-class WarehouseFlow:
-    rec: Recorder
-    facts: dict[str, Any]
-    observed: dict[str, Any]
-    functions: dict[str, Any]
-
-    if TYPE_CHECKING:
-
-        def ask(self, name: str, shown: str = "") -> Any: ...
-        def runnable_versions(self, where: str) -> list[str]: ...
-        async def functions_of(self, version: str | None) -> None: ...
-        async def wait(self, job_id: str, *, deadline_s: float = 120) -> dict[str, Any]: ...
-        @property
-        def model(self) -> str: ...
-
+class WarehouseFlow(FlowBase):
     # --- batch-inference-warehouse --------------------------------------------------------------
     async def warehouse(self) -> None:
         # Step 1: skip what the entry settled (the model exists; its versions and functions); keep
@@ -98,7 +82,7 @@ class WarehouseFlow:
     async def sql_form(self, template: str, base: dict[str, Any]) -> None:
         """Step 4 for a SQL form: ask which outputs become columns (meanings from show_model_functions),
         then render with preview_rows so the person sees the values that SQL returns."""
-        function = next(
+        function: dict[str, Any] = next(
             (
                 f
                 for f in self.functions.get("functions", [])
