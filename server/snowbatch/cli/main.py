@@ -5,6 +5,7 @@ Every command that changes something says what it did; errors print the problem 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -244,15 +245,7 @@ def skills_install(
     """Install the batch-inference skills; files you edited are kept unless --force (which backs them up)."""
     from snowbatch.cli.install_skills import install_skills
 
-    try:
-        report = install_skills(
-            target, scope="user" if user else "project", project_dir=project_dir, force=force, dry_run=dry_run
-        )
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    for line in report.lines():
-        console.print(line)
+    _print_report(install_skills, target, user=user, project_dir=project_dir, force=force, dry_run=dry_run)
 
 
 @app.command("setup")
@@ -266,9 +259,22 @@ def setup(
     """Add the snowbatch MCP server to an assistant's config and install the skills where it reads them."""
     from snowbatch.cli.setup_clients import setup_client
 
+    _print_report(setup_client, client, user=user, project_dir=project_dir, force=force, dry_run=dry_run)
+
+
+def _print_report(
+    install: Callable[..., Any],
+    name: str,
+    *,
+    user: bool,
+    project_dir: Path | None,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    """Run an install (skills, or a client's setup) and print what it did; a bad name exits 2."""
     try:
-        report = setup_client(
-            client, scope="user" if user else "project", project_dir=project_dir, force=force, dry_run=dry_run
+        report = install(
+            name, scope="user" if user else "project", project_dir=project_dir, force=force, dry_run=dry_run
         )
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
