@@ -92,6 +92,8 @@ def make_backend(settings: Settings) -> Backend:
 def build_server(settings: Settings | None = None, *, backend: Backend | None = None) -> MCPServer:
     """A configured server. `backend` injects a ready backend (tests: the fake Snowflake session)."""
     settings = settings or Settings()
+    from snowbatch.tools.skills_extension import SkillsExtension
+
     app = App(settings, (lambda _s: backend) if backend is not None else make_backend)
     server = SnowbatchServer(
         "snowbatch",
@@ -99,6 +101,7 @@ def build_server(settings: Settings | None = None, *, backend: Backend | None = 
         instructions=INSTRUCTIONS,
         title="snowbatch — batch inference on the Snowflake Model Registry",
         read_only=settings.read_only,
+        extensions=[SkillsExtension()],
     )
     for name in TOOL_MODULES:
         importlib.import_module(f"snowbatch.tools.{name}").register(server, app)

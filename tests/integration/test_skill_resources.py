@@ -44,15 +44,19 @@ async def test_every_skill_file_is_listed_and_reads_back_exactly(server: MCPServ
 
 
 async def test_each_skill_has_a_manifest_matching_its_files(server: MCPServer) -> None:
+    """For clients without the skills extension: the same entry skills/get gives, as a resource."""
     async with Client(server) as client:
         for skill in SKILLS:
             result = await client.read_resource(f"skill://{skill.name}/_manifest")
             manifest = json.loads(result.contents[0].text)  # type: ignore[union-attr]
-            assert manifest["skill"] == skill.name
-            assert [f["path"] for f in manifest["files"]] == list(skill.files)
-            for entry in manifest["files"]:
-                data = skill.path(entry["path"]).read_bytes()
-                assert entry["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+            assert manifest["uri"] == f"skill://{skill.name}/SKILL.md"
+            assert manifest["frontmatter"]["name"] == skill.name
+            assert [f["uri"] for f in manifest["resources"]] == [
+                f"skill://{skill.name}/{rel}" for rel in skill.files
+            ]
+            for entry, rel in zip(manifest["resources"], skill.files, strict=True):
+                data = skill.path(rel).read_bytes()
+                assert entry["digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
                 assert entry["size"] == len(data)
 
 

@@ -2,7 +2,8 @@
 
 URIs follow the convention other skill servers use, so a client that knows it can sync whole skills:
 `skill://<skill>/SKILL.md`, `skill://<skill>/<relative path>` for every other file, and
-`skill://<skill>/_manifest` listing a skill's files with sizes and SHA-256. A relative path inside a
+`skill://<skill>/_manifest`, the skill's entry as the MCP skills extension gives it (tools/skills_extension.py
+serves `skills/list` and `skills/get`). A relative path inside a
 skill (`references/api-versions.md`, `../batch-inference-jobs/SKILL.md`) resolves against the skill's
 URI exactly as it does against its folder on disk.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.resources import FileResource
@@ -36,21 +38,25 @@ def skill_uri(skill: str, relative: str) -> str:
     return f"skill://{skill}/{relative}"
 
 
-def _manifest_json(skill: Skill) -> str:
-    files = [
+def skill_entry(skill: Skill) -> dict[str, Any]:
+    """The skill's entry as the MCP skills extension shapes it (SEP-2640 "Skill Entries"): the SKILL.md
+    URI, the frontmatter verbatim, and every file with its size and `sha256:` digest. Served by
+    `skills/get` and, for clients without the extension, as the `_manifest` resource."""
+    frontmatter, _ = split_frontmatter(skill.path("SKILL.md").read_text(encoding="utf-8"))
+    resources = [
         {
-            "path": rel,
+            "uri": skill_uri(skill.name, rel),
+            "digest": f"sha256:{sha256_file(skill.path(rel))}",
             "size": skill.path(rel).stat().st_size,
-            "hash": f"sha256:{sha256_file(skill.path(rel))}",
         }
         for rel in skill.files
     ]
-    return json.dumps({"skill": skill.name, "description": skill.description, "files": files}, indent=2)
+    return {"uri": skill_uri(skill.name, "SKILL.md"), "frontmatter": frontmatter, "resources": resources}
 
 
 def _manifest_reader(skill: Skill) -> Callable[[], str]:
     def manifest() -> str:
-        return _manifest_json(skill)
+        return json.dumps(skill_entry(skill), indent=2)
 
     return manifest
 
@@ -102,7 +108,7 @@ def register(server: MCPServer, app: App) -> None:
             skill_uri(skill.name, "_manifest"),
             name=f"{skill.name}/_manifest",
             title=f"Files of skill {skill.name}",
-            description=f"The files of the {skill.name} skill with sizes and SHA-256, for syncing.",
+            description=f"The {skill.name} skill's frontmatter and files with sizes and SHA-256.",
             mime_type="application/json",
         )(_manifest_reader(skill))
 
