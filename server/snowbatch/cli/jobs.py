@@ -4,66 +4,56 @@ The same facts the MCP tools give an assistant, for a person: `list`, `status`, 
 bounded by --timeout), `logs` (a tail, with the command for older lines) and `cancel` (says what it will
 do and asks first). Works on either backend through `snowbatch.server.make_backend`.
 
-Exit codes: 0 done / ok; 1 the job ended without success, or the person said no; 2 a problem (with the
-next step printed); 3 `wait` ran out of time while the job is still going.
+Exit codes (cli/common.py): 0 done / ok; 1 the job ended without success, or the person said no; 2 a
+problem (with the next step printed); 3 `wait` ran out of time while the job is still going.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from snowbatch.core.errors import SnowbatchError
-from snowbatch.settings import Settings
+from snowbatch.cli.common import (
+    EXIT_ENDED_BADLY,
+    EXIT_STILL_RUNNING,
+    BackendOpt,
+    ConnectionOpt,
+    HomeOpt,
+    JsonOpt,
+    YesOpt,
+    console,
+    err,
+    job_progress,
+    print_json,
+    rows_text,
+    run_backend,
+    say,
+    settings_from,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from snowbatch.backends.base import Backend
     from snowbatch.core.names import ObjectName
     from snowbatch.core.records import JobInfo
 
-T = TypeVar("T")
-
 jobs_app = typer.Typer(
     no_args_is_help=True, help="Follow and control batch jobs: list, status, wait, logs, cancel."
 )
-console = Console()
-err = Console(stderr=True)
 
-EXIT_ENDED_BADLY = 1
-EXIT_PROBLEM = 2
-EXIT_STILL_RUNNING = 3
 WIDE_TABLE = 150  # columns a terminal needs for the jobs table with full ids and locations
 
-HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="local account folder (SNOWBATCH_HOME)")]  # noqa: UP045
-BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto, local or snowflake")]  # noqa: UP045
-ConnectionOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--connection", help="connections.toml connection name"),
-]
 JobArg = Annotated[str, typer.Argument(help="job id (DB.SCHEMA.NAME, or NAME in the default schema)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
 def _backend(home: Path | None, backend: str | None, connection: str | None) -> Backend:
     from snowbatch.server import make_backend
 
-    overrides: dict[str, Any] = {"home": home, "backend": backend, "connection_name": connection}
-    return make_backend(Settings(**{k: v for k, v in overrides.items() if v is not None}))
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Run a backend call; an anticipated failure prints the problem and the next step (exit 2)."""
-    try:
-        return action()
-    except SnowbatchError as exc:
-        err.print(f"[red]{exc.problem}[/]\nNext step: {exc.next_step}")
-        raise typer.Exit(EXIT_PROBLEM) from None
+    return make_backend(settings_from(home, backend, connection))
 
 
 def _job_name(backend: Backend, text: str) -> ObjectName:
@@ -74,11 +64,7 @@ def _job_name(backend: Backend, text: str) -> ObjectName:
 
 def _progress_text(job: JobInfo) -> str:
     prog = job.progress
-    if prog is None or prog.rows_done is None:
-        return ""
-    if prog.rows_total:
-        return f"{prog.rows_done:,}/{prog.rows_total:,} rows"
-    return f"{prog.rows_done:,} rows"
+    return rows_text(prog.rows_done, prog.rows_total) if prog is not None else ""
 
 
 def _when(value: Any) -> str:
@@ -96,9 +82,9 @@ def list_jobs(
 ) -> None:
     """Recent jobs, newest first (batch jobs and warehouse query jobs)."""
     b = _backend(home, backend, connection)
-    page = _run(lambda: b.list_jobs(limit=limit, cursor=cursor))
+    page = run_backend(lambda: b.list_jobs(limit=limit, cursor=cursor))
     if as_json:
-        console.print_json(page.model_dump_json(exclude_none=True))
+        print_json(page.model_dump_json(exclude_none=True))
         return
     if not page.items:
         console.print("No jobs yet.")
@@ -136,9 +122,9 @@ def status(
 ) -> None:
     """A job's status, progress, timestamps, output location and the next step."""
     b = _backend(home, backend, connection)
-    job = _run(lambda: b.get_job(_job_name(b, job_id)))
+    job = run_backend(lambda: b.get_job(_job_name(b, job_id)))
     if as_json:
-        console.print_json(job.model_dump_json(exclude_none=True))
+        print_json(job.model_dump_json(exclude_none=True))
         return
     _print_job(job)
 
@@ -169,6 +155,7 @@ def _print_job(job: JobInfo) -> None:
 def wait(
     job_id: JobArg,
     timeout: Annotated[float, typer.Option(min=0.1, help="give up waiting after this many seconds")] = 600.0,
+    as_json: JsonOpt = False,
     home: HomeOpt = None,
     backend: BackendOpt = None,
     connection: ConnectionOpt = None,
@@ -177,22 +164,14 @@ def wait(
 
     Exits 0 when it is DONE, 1 when it ended otherwise, 3 when it is still going at the timeout.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     b = _backend(home, backend, connection)
-    name = _run(lambda: _job_name(b, job_id))
+    name = run_backend(lambda: _job_name(b, job_id))
     deadline = time.monotonic() + timeout
     delay = 0.2
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[rows]}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
+    with job_progress(err if as_json else None) as bar:
         task = bar.add_task(str(name), total=None, rows="")
         while True:
-            job = _run(lambda: b.get_job(name))
+            job = run_backend(lambda: b.get_job(name))
             prog = job.progress
             bar.update(
                 task,
@@ -205,6 +184,13 @@ def wait(
                 break
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 1.5, 2.0)
+    if as_json:
+        print_json(job.model_dump_json(exclude_none=True))
+        if not job.is_terminal:
+            raise typer.Exit(EXIT_STILL_RUNNING)
+        if job.status != "DONE":
+            raise typer.Exit(EXIT_ENDED_BADLY)
+        return
     if not job.is_terminal:
         said = (
             f"{job.status}: the job makes no progress by itself ({job.message or 'no message'})."
@@ -223,13 +209,17 @@ def logs(
     job_id: JobArg,
     tail: Annotated[int, typer.Option(min=1, max=500, help="lines to show")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="skip this many of the newest lines")] = 0,
+    as_json: JsonOpt = False,
     home: HomeOpt = None,
     backend: BackendOpt = None,
     connection: ConnectionOpt = None,
 ) -> None:
     """The last lines of a job's log; prints the command for older lines when there are more."""
     b = _backend(home, backend, connection)
-    chunk = _run(lambda: b.job_logs(_job_name(b, job_id), tail=tail, offset=offset))
+    chunk = run_backend(lambda: b.job_logs(_job_name(b, job_id), tail=tail, offset=offset))
+    if as_json:
+        print_json(chunk.model_dump_json(exclude_none=True))
+        return
     for line in chunk.lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if not chunk.lines:
@@ -242,7 +232,8 @@ def logs(
 @jobs_app.command("cancel")
 def cancel(
     job_id: JobArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+    yes: YesOpt = False,
+    as_json: JsonOpt = False,
     home: HomeOpt = None,
     backend: BackendOpt = None,
     connection: ConnectionOpt = None,
@@ -251,11 +242,15 @@ def cancel(
     from snowbatch.core.job_advice import cancel_summary
 
     b = _backend(home, backend, connection)
-    name = _run(lambda: _job_name(b, job_id))
-    job = _run(lambda: b.get_job(name))
-    console.print(_run(lambda: cancel_summary(job, "person")), soft_wrap=True, markup=False, highlight=False)
-    if not yes and not typer.confirm("Cancel this job?", default=False):
-        console.print("Not cancelled; nothing was changed.")
+    name = run_backend(lambda: _job_name(b, job_id))
+    job = run_backend(lambda: b.get_job(name))
+    out = err if as_json else console
+    say(run_backend(lambda: cancel_summary(job, "person")), out)
+    if not yes and not typer.confirm("Cancel this job?", default=False, err=as_json):
+        say("Not cancelled; nothing was changed.", out)
         raise typer.Exit(EXIT_ENDED_BADLY)
-    job = _run(lambda: b.cancel_job(name))
+    job = run_backend(lambda: b.cancel_job(name))
+    if as_json:
+        print_json(job.model_dump_json(exclude_none=True))
+        return
     _print_job(job)

@@ -10,9 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 
+from snowbatch.cli import run as run_cli
+from snowbatch.cli.catalog import models_app, pools_app, stages_app
+from snowbatch.cli.code import code_app
+from snowbatch.cli.common import EXIT_PROBLEM, HomeOpt, console, err, fail
 from snowbatch.cli.jobs import jobs_app
+from snowbatch.cli.results import results_app
+from snowbatch.cli.warehouse import warehouse_app
 from snowbatch.core.errors import SnowbatchError
 from snowbatch.settings import Settings
 
@@ -23,11 +28,16 @@ app = typer.Typer(
 )
 local_app = typer.Typer(no_args_is_help=True, help="Manage the embedded local account.")
 app.add_typer(local_app, name="local")
+# A person's side of every tool, through the MCP server itself (cli/tool_session): docs/cli.md.
+app.add_typer(models_app, name="models")
+app.add_typer(stages_app, name="stages")
+app.add_typer(pools_app, name="pools")
+app.command("plan")(run_cli.plan)
+app.command("run")(run_cli.run)
 app.add_typer(jobs_app, name="jobs")
-console = Console()
-err = Console(stderr=True)
-
-HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="local account folder (SNOWBATCH_HOME)")]  # noqa: UP045
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(results_app, name="results")
+app.add_typer(code_app, name="code")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -35,8 +45,7 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _fail(exc: SnowbatchError) -> None:
-    err.print(f"[red]{exc.problem}[/]\nNext step: {exc.next_step}")
-    raise typer.Exit(2)
+    fail(exc.problem, exc.next_step)
 
 
 @app.command(
@@ -205,7 +214,7 @@ def _smoke(settings: Any, *, pool: str | None, database: str | None, files: bool
 
     if not pool:
         err.print("--smoke needs --pool: an existing compute pool (the smoke run never creates one).")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_PROBLEM)
     plan = (
         f"Create a schema SNOWBATCH_SMOKE_<id> in {database or 'the current database'}, log two small "
         f"models, run {'three' if files else 'two'} batch jobs on pool {pool} and a warehouse query "
@@ -278,7 +287,7 @@ def _print_report(
         )
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_PROBLEM) from exc
     for line in report.lines():
         console.print(line)
 
