@@ -115,25 +115,64 @@ def local_init(home: HomeOpt = None, rows: Annotated[int, typer.Option(min=1)] =
 
 @local_app.command("log-model")
 def local_log_model(
-    model_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="pickle or joblib file")],
     name: Annotated[str, typer.Option(help="DB.SCHEMA.MODEL")],
+    model_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Argument(
+            exists=True,
+            help="pickle/joblib; PyTorch .pt (a whole module or TorchScript); Keras .keras; XGBoost "
+            ".json/.ubj; LightGBM text model; CatBoost .cbm; a sentence-transformers folder",
+        ),
+    ] = None,
+    model_object: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--object",
+            help="pkg.module:attr instead of a file: a function is called, a CustomModel class is "
+            "instantiated, anything else is the model (the current folder is importable)",
+        ),
+    ] = None,
     sample_input: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="CSV or Parquet sample rows")
-    ],
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="CSV or Parquet sample rows (the signatures are inferred from them; "
+            "not needed for Hugging Face pipelines and sentence-transformers)",
+        ),
+    ] = None,
+    target_method: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="a method to log as a function (repeat; default: the packager's per flavour)"),
+    ] = None,
     version: str = "V1",
     comment: Optional[str] = None,  # noqa: UP045
     home: HomeOpt = None,
 ) -> None:
-    """Log a scikit-learn (or other picklable, supported) model with sample input, as Registry.log_model."""
-    from snowbatch.backends.local.admin import log_model_file
+    """Log a model as Registry.log_model would: scikit-learn, XGBoost, LightGBM, CatBoost, PyTorch,
+    Keras, sentence-transformers, Hugging Face pipelines or a CustomModel, from a file or --object.
+
+    Reading a pickle or importing code runs it: log only models you trust. Frameworks come with the
+    extras `flavours` (boosted trees, Keras) and `models` (PyTorch, transformers):
+    pip install 'snowbatch\\[flavours,models]'."""
+    from snowbatch.backends.local.admin import log_model
 
     try:
-        info = log_model_file(
-            _local(home), model_file, name=name, version=version, sample_input=sample_input, comment=comment
+        info = log_model(
+            _local(home),
+            model_file=model_file,
+            model_object=model_object,
+            name=name,
+            version=version,
+            sample_input=sample_input,
+            target_methods=target_method or (),
+            comment=comment,
         )
     except SnowbatchError as exc:
         _fail(exc)
-    console.print(f"Logged {name} version {info.version}; functions: {', '.join(info.functions)}")
+    console.print(
+        f"Logged {name} version {info.version} ({info.flavour}); functions: {', '.join(info.functions)}"
+    )
 
 
 @local_app.command("load-table")

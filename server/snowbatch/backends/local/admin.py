@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from snowbatch.backends.local.backend import LocalBackend
-from snowbatch.core.errors import InvalidRequest, NotFound
+from snowbatch.core.errors import InvalidRequest, NotFound, SnowbatchError
 from snowbatch.core.input_columns import exact_column
 from snowbatch.core.names import Identifier, ObjectName, StageLocation, qualify
 
@@ -17,6 +18,7 @@ class LoggedModel:
     name: str
     version: str
     functions: list[str]
+    flavour: str
 
 
 def _qualified(backend: LocalBackend, text: str, what: str) -> ObjectName:
@@ -34,31 +36,54 @@ def read_frame(path: Path) -> Any:
     raise InvalidRequest(f"{path.name} is neither CSV nor Parquet.", "Convert it to .csv or .parquet.")
 
 
-def log_model_file(
+def log_model(
     backend: LocalBackend,
-    model_file: Path,
     *,
+    model_file: Path | None = None,
+    model_object: str | None = None,
     name: str,
     version: str,
-    sample_input: Path,
+    sample_input: Path | None,
+    target_methods: Sequence[str] = (),
     comment: str | None,
 ) -> LoggedModel:
-    """Unpickle a model file (trusted input: unpickling runs code) and log it with sample rows."""
-    import joblib
+    """Log a model read from a file or made by an importable object (trusted input: reading a pickle or
+    importing code runs it), as Registry.log_model would, with sample rows for its signatures."""
+    from snowbatch.backends.local.model_sources import model_from_file, model_from_object, model_to_log
 
-    try:
-        model = joblib.load(model_file)
-    except Exception as exc:
+    if (model_file is None) == (model_object is None):
         raise InvalidRequest(
-            f"{model_file.name} could not be loaded as a pickle/joblib file ({exc}).",
-            "Save the model with joblib.dump(model, path) or pickle.",
-        ) from exc
+            "Give either a model file or --object, not both and not neither.",
+            "Pass a model file (pickle/joblib, .pt, .keras, XGBoost/LightGBM/CatBoost file) or "
+            "--object pkg.module:attribute.",
+        )
     target = _qualified(backend, name, "model")
-    backend.registry.log_model(
-        target, Identifier.parse(version), model, sample_input=read_frame(sample_input), comment=comment
+    ident = Identifier.parse(version)
+    model = model_from_file(model_file) if model_file is not None else model_from_object(str(model_object))
+    logged = model_to_log(
+        model, read_frame(sample_input) if sample_input else None, target_methods=target_methods
     )
-    detail = backend.registry.version_detail(target, Identifier.parse(version))
-    return LoggedModel(str(target), detail.version, [f.name for f in detail.functions])
+    try:
+        backend.registry.log_model(
+            target,
+            ident,
+            logged.model,
+            sample_input=logged.sample_input,
+            comment=comment,
+            options=logged.options,
+            code_paths=logged.code_paths,
+        )
+    except SnowbatchError:
+        raise
+    except Exception as exc:  # the packager runs the model on the sample rows: say why it failed
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InvalidRequest(
+            f"snowflake-ml's packager could not log the {logged.flavour} model: {first}"[:800],
+            "Check that the sample rows have the model's input columns and types, and that any "
+            "--target-method names a method of the model.",
+        ) from exc
+    detail = backend.registry.version_detail(target, ident)
+    return LoggedModel(str(target), detail.version, [f.name for f in detail.functions], logged.flavour)
 
 
 def load_table_file(

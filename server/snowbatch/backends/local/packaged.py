@@ -4,8 +4,22 @@ fails loudly if the pinned release changes what is relied on."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+
+from snowbatch.backends.local.frameworks import KERAS_BACKENDS, choose_keras_backend
+
+
+def packager_flavour(model: Any) -> tuple[str, bool] | None:
+    """(handler type, whether it infers signatures without sample rows) of the handler the packager would
+    save `model` with, or None when no handler takes it. ModelPackager.save asks the same
+    `model_handler.find_handler`; `HANDLER_TYPE` and `IS_AUTO_SIGNATURE` are each handler's own
+    (snowflake-ml 2.6 `model/_packager/model_handlers/_base.py`)."""
+    from snowflake.ml.model._packager import model_handler
+
+    handler = model_handler.find_handler(model)
+    return None if handler is None else (str(handler.HANDLER_TYPE), bool(handler.IS_AUTO_SIGNATURE))
 
 
 def save_packaged(
@@ -16,8 +30,12 @@ def save_packaged(
     sample_input: Any = None,
     signatures: Any = None,
     options: dict[str, Any] | None = None,
+    code_paths: list[str] | None = None,
 ) -> None:
-    """Write a model version's package into `folder` (model.yaml, the pickled model, its environment)."""
+    """Write a model version's package into `folder` (model.yaml, the pickled model, its environment).
+
+    `code_paths` are copied into the package and put on sys.path when it loads, as Registry.log_model's
+    `code_paths` (snowflake-ml 2.6 `model/_packager/model_meta/model_meta.py` `load_code_path`)."""
     from snowflake.ml.model._packager.model_packager import ModelPackager
 
     ModelPackager(str(folder)).save(
@@ -27,16 +45,35 @@ def save_packaged(
         signatures=signatures,
         options=options or {},
         metadata=None,
+        code_paths=code_paths or None,
     )
+
+
+def _keras_backend_of(meta: Any) -> str | None:
+    """The backend a Keras model was saved with: the keras handler adds it to the environment as
+    `tensorflow`, `pytorch`/`torch` or `jax` (snowflake-ml 2.6 `model_handlers/keras.py` `save_model`)."""
+    for requirement in [*meta.env.conda_dependencies, *meta.env.pip_requirements]:
+        name = re.split(r"[<>=!~\s\[]", str(requirement).split("::")[-1], maxsplit=1)[0].lower()
+        name = "torch" if name == "pytorch" else name
+        if name in KERAS_BACKENDS:
+            return name
+    return None
+
+
+def _loaded(folder: str | Path, *, as_custom_model: bool) -> Any:
+    from snowflake.ml.model._packager.model_packager import ModelPackager
+
+    packager = ModelPackager(str(folder))
+    meta = packager.load(meta_only=True)
+    if meta.model_type == "keras":  # Keras picks its backend at import: before the handler imports it
+        choose_keras_backend(_keras_backend_of(meta))
+    packager.load(as_custom_model=as_custom_model)
+    return packager.model
 
 
 def load_packaged(folder: str | Path) -> Any:
     """The packaged model as a snowflake-ml custom model (its methods are the registered functions)."""
-    from snowflake.ml.model._packager.model_packager import ModelPackager
-
-    packager = ModelPackager(str(folder))
-    packager.load(as_custom_model=True)
-    return packager.model
+    return _loaded(folder, as_custom_model=True)
 
 
 def packaged_class_labels(folder: str | Path) -> list[str] | None:
@@ -45,9 +82,5 @@ def packaged_class_labels(folder: str | Path) -> list[str] | None:
     snowflake-ml writes no class labels into model.yaml (its metadata schema has no field for them); the
     pickled estimator is the only place they live (docs/research/sql-forms.md §4).
     """
-    from snowflake.ml.model._packager.model_packager import ModelPackager
-
-    packager = ModelPackager(str(folder))
-    packager.load()
-    classes = getattr(packager.model, "classes_", None)
+    classes = getattr(_loaded(folder, as_custom_model=False), "classes_", None)
     return None if classes is None else [str(c) for c in list(classes)]

@@ -163,6 +163,7 @@ class LocalRegistry:
         signatures: Any = None,
         comment: str | None = None,
         options: dict[str, Any] | None = None,
+        code_paths: list[str] | None = None,
         set_default: bool = False,
     ) -> VersionInfo:
         """Save a model version with snowflake-ml's packager (written aside, then moved into place).
@@ -184,6 +185,7 @@ class LocalRegistry:
                 sample_input=sample_input,
                 signatures=signatures,
                 options=options,
+                code_paths=code_paths,
             )
             write_json_atomic(
                 staging / VERSION_META,
