@@ -21,7 +21,7 @@ from snowbatch.cli.common import (
     print_table,
     say,
 )
-from snowbatch.cli.tool_session import tool_session
+from snowbatch.cli.tool_session import read_tool, tool_session
 
 models_app = typer.Typer(
     no_args_is_help=True, help="Models in the registry: list them, show a version's functions."
@@ -60,10 +60,8 @@ def models_list(
 ) -> None:
     """Models in a schema with their default version."""
     args = {"database": database, "schema": schema, "like": like, "limit": limit, "cursor": cursor}
-    with tool_session(home, backend, connection) as tools:
-        page = tools.call("list_models", args)
-    if as_json:
-        print_json(page)
+    page = read_tool("list_models", args, as_json=as_json, home=home, backend=backend, connection=connection)
+    if page is None:
         return
     if not page["items"]:
         say("No models here.")
@@ -84,10 +82,15 @@ def models_show(
     connection: ConnectionOpt = None,
 ) -> None:
     """A version's functions (signatures, what the outputs mean), where it runs and how to run it."""
-    with tool_session(home, backend, connection) as tools:
-        info = tools.call("show_model_functions", {"model": model, "version": version})
-    if as_json:
-        print_json(info)
+    info = read_tool(
+        "show_model_functions",
+        {"model": model, "version": version},
+        as_json=as_json,
+        home=home,
+        backend=backend,
+        connection=connection,
+    )
+    if info is None:
         return
     facts = [
         ("model", f"{info['model']} version {info['version']}"),
@@ -118,10 +121,15 @@ def stages_list(
     connection: ConnectionOpt = None,
 ) -> None:
     """Stages in a schema: kind, encryption, and which can take batch output (internal, SNOWFLAKE_SSE)."""
-    with tool_session(home, backend, connection) as tools:
-        found = tools.call("list_stages", {"database": database, "schema": schema})
-    if as_json:
-        print_json(found)
+    found = read_tool(
+        "list_stages",
+        {"database": database, "schema": schema},
+        as_json=as_json,
+        home=home,
+        backend=backend,
+        connection=connection,
+    )
+    if found is None:
         return
     why_not = found.get("not_usable") or {}
     rows = [
@@ -162,10 +170,10 @@ def pools_list(
     connection: ConnectionOpt = None,
 ) -> None:
     """Compute pools this role can use."""
-    with tool_session(home, backend, connection) as tools:
-        found = tools.call("list_compute_pools", {})
-    if as_json:
-        print_json(found)
+    found = read_tool(
+        "list_compute_pools", {}, as_json=as_json, home=home, backend=backend, connection=connection
+    )
+    if found is None:
         return
     _print_pools(found["pools"])
 
@@ -200,10 +208,15 @@ def pools_recommend(
     connection: ConnectionOpt = None,
 ) -> None:
     """The pool to run a model's function on and why (or the instance family to create one with)."""
-    with tool_session(home, backend, connection) as tools:
-        found = tools.call("list_compute_pools", {"model": model, "version": version, "function": function})
-    if as_json:
-        print_json(found)
+    found = read_tool(
+        "list_compute_pools",
+        {"model": model, "version": version, "function": function},
+        as_json=as_json,
+        home=home,
+        backend=backend,
+        connection=connection,
+    )
+    if found is None:
         return
     advice = found.get("recommendation") or {}
     if advice.get("pool"):

@@ -25,7 +25,7 @@ from snowbatch.cli.common import (
     print_table,
     say,
 )
-from snowbatch.cli.tool_session import tool_session
+from snowbatch.cli.tool_session import read_tool, tool_session
 
 code_app = typer.Typer(no_args_is_help=True, help="Code for your snowflake-ml-python release: list, render.")
 
@@ -75,10 +75,15 @@ def list_templates(
     connection: ConnectionOpt = None,
 ) -> None:
     """The templates and their parameters (with a name: that template's parameters in full)."""
-    with tool_session(home, backend, connection) as tools:
-        catalog = tools.call("list_templates", {"template": template})
-    if as_json:
-        print_json(catalog)
+    catalog = read_tool(
+        "list_templates",
+        {"template": template},
+        as_json=as_json,
+        home=home,
+        backend=backend,
+        connection=connection,
+    )
+    if catalog is None:
         return
     if catalog.get("details"):
         info = catalog["details"]

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from snowbatch.cli.common import BackendOpt, ConnectionOpt, HomeOpt, JsonOpt, YesOpt, print_json, say
-from snowbatch.cli.tool_session import tool_session
+from snowbatch.cli.tool_session import read_tool, tool_session
 
 results_app = typer.Typer(
     no_args_is_help=True, help="A batch job's results: preview rows, save them to a table."
@@ -36,10 +36,15 @@ def preview(
     """The first rows of a job's results (inputs and outputs; long cells cut short)."""
     from snowbatch.cli.views import print_preview
 
-    with tool_session(home, backend, connection) as tools:
-        rows = tools.call("preview_results", {"job_id": job, "location": location, "limit": limit})
-    if as_json:
-        print_json(rows)
+    rows = read_tool(
+        "preview_results",
+        {"job_id": job, "location": location, "limit": limit},
+        as_json=as_json,
+        home=home,
+        backend=backend,
+        connection=connection,
+    )
+    if rows is None:
         return
     print_preview(rows, title=rows.get("location"))
 

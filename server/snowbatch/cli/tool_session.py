@@ -136,3 +136,24 @@ def tool_session(home: Path | None, backend: str | None, connection: str | None)
             yield session
     except ToolFailed as exc:
         fail(exc.problem, exc.next_step, code=EXIT_PROBLEM)
+
+
+def read_tool(
+    tool: str,
+    args: dict[str, Any],
+    *,
+    as_json: bool,
+    home: Path | None,
+    backend: str | None,
+    connection: str | None,
+) -> dict[str, Any] | None:
+    """One read-only tool's result for a command to print; with --json it is printed here as it is, and
+    None tells the command there is nothing left to show."""
+    from snowbatch.cli.common import print_json
+
+    with tool_session(home, backend, connection) as tools:
+        found = tools.call(tool, args)
+    if as_json:
+        print_json(found)
+        return None
+    return found

@@ -22,7 +22,7 @@ from snowbatch.cli.common import (
     print_json,
     say,
 )
-from snowbatch.cli.tool_session import tool_session
+from snowbatch.cli.tool_session import read_tool, tool_session
 
 warehouse_app = typer.Typer(
     no_args_is_help=True,
@@ -56,10 +56,10 @@ def preview(
 
     args: dict[str, Any] = {"model": model, "table": table, "query": query, "version": version}
     args |= {"function": function, "partition_column": partition_column, "preview_limit": limit}
-    with tool_session(home, backend, connection) as tools:
-        result = tools.call("preview_in_warehouse", args)
-    if as_json:
-        print_json(result)
+    result = read_tool(
+        "preview_in_warehouse", args, as_json=as_json, home=home, backend=backend, connection=connection
+    )
+    if result is None:
         return
     say(result["summary"])
     print_preview(result["result"])
