@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from evals.flow_chain import ChainFlow
+from evals.flow_incremental import IncrementalFlow
 from evals.flow_media import MediaFlow
 from evals.flow_warehouse import WarehouseFlow
 from evals.scenario import Scenario
@@ -31,7 +32,7 @@ def _split(name: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-class Assistant(WarehouseFlow, ChainFlow, MediaFlow):
+class Assistant(WarehouseFlow, ChainFlow, MediaFlow, IncrementalFlow):
     def __init__(self, rec: Recorder, scenario: Scenario) -> None:
         self.rec = rec
         self.s = scenario
@@ -143,12 +144,16 @@ class Assistant(WarehouseFlow, ChainFlow, MediaFlow):
             await self.chat_input(request)
         else:
             await self.tabular_input(request)
+            self.new_rows_only(request)  # only the rows not scored yet, when the request says so
             await self.output_and_pool(request)
             request["scaling"] = self.facts.get("scaling")  # Step 7 — proposed, no STOP
             job_id = await self.plan_and_submit(request)
             if not job_id:
                 return
-            await self.finish(job_id)
+            if self.facts.get("only_new"):
+                await self.append_new(job_id, request)
+            else:
+                await self.finish(job_id)
 
     def _input_kind(self, function: str | None) -> str:
         fns = self.functions.get("functions", [])
@@ -233,6 +238,8 @@ class Assistant(WarehouseFlow, ChainFlow, MediaFlow):
                 self.error_seen(
                     "plan_batch_job", c.get("message", ""), check=c.get("name"), fix=c.get("fix", "")
                 )
+            if self.nothing_new(request, failing):
+                return None
             change = self.ask(
                 "jobs.plan_fix", "; ".join(f"{c['message']} Fix: {c.get('fix')}" for c in failing)
             )

@@ -1,5 +1,5 @@
-"""What the scripted assistant's step mixins (flow_warehouse, flow_chain, flow_media) share with
-evals.assistant.Assistant: its state and, for type checkers only, the helpers they call on it."""
+"""What the scripted assistant's step mixins (flow_warehouse, flow_chain, flow_media, flow_incremental)
+share with evals.assistant.Assistant: its state and, for type checkers only, the helpers they call on it."""
 
 from __future__ import annotations
 

@@ -156,7 +156,18 @@ def grade_transcript(s: Scenario, t: Transcript, *, exact_checkpoints: bool = Tr
         v.append(
             Verdict(f"error:{want_err.tool}{':' + want_err.check if want_err.check else ''}", ok, evidence)
         )
+    if s.expect.outcome.summary_contains:
+        v.append(_summary_verdict(t, s.expect.outcome.summary_contains))
     return v
+
+
+def _summary_verdict(t: Transcript, wanted: list[str]) -> Verdict:
+    """The summary of the last plan that passed (the one the person said yes to) says each of `wanted`."""
+    plan = _last(t.calls, "plan_batch_job", lambda c: bool((c.structured or {}).get("ok")))
+    summary = str((plan.structured or {}).get("summary") or "") if plan else ""
+    missing = [w for w in wanted if w.lower() not in summary.lower()]
+    evidence = f"lacks {missing}: {summary[:300]}" if missing else f"says {wanted}"
+    return Verdict("plan_summary", bool(summary) and not missing, evidence)
 
 
 def grade_outcome(s: Scenario, t: Transcript, home: Path | None) -> list[Verdict]:
@@ -244,8 +255,12 @@ def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]
     if gt.kind == "tabular":
         assert gt.model and gt.method and gt.table_rows
         expected = groundtruth.tabular_expected(home, gt.model, gt.version, gt.method, gt.table_rows)
-        problems = groundtruth.compare_tabular(actual, expected, gt.key)
-        return [
+        every = expected
+        if gt.already_scored is not None:  # only_new: exactly the keys not scored before the run
+            expected = expected[expected[gt.key] > gt.already_scored]
+        problems = groundtruth.key_problems(actual, expected[gt.key], gt.key) if gt.already_scored else []
+        problems += groundtruth.compare_tabular(actual, expected, gt.key)
+        verdicts = [
             Verdict(
                 "ground_truth",
                 not problems,
@@ -254,9 +269,26 @@ def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]
                 f"equal the packaged model's {gt.method} (native object)",
             )
         ]
+        if gt.results_table:
+            verdicts.append(_results_table_truth(home, gt.results_table, every, gt.key))
+        return verdicts
     if gt.kind == "files":
         return [_files_truth(actual, home, s)]
     return [_chat_truth(actual, gt.contains)]
+
+
+def _results_table_truth(home: Path, table: str, expected: Any, key: str) -> Verdict:
+    """After an only_new run is appended: the results table holds every key once, with the model's values."""
+    from evals import groundtruth
+
+    actual = groundtruth.read_table(home, table)
+    problems = groundtruth.key_problems(actual, expected[key], key)
+    problems += groundtruth.compare_tabular(actual, expected, key)
+    return Verdict(
+        "results_table",
+        not problems,
+        "; ".join(problems) or f"{table}: all {len(expected)} {key}s once, values equal the model's",
+    )
 
 
 def _files_truth(actual: Any, home: Path, s: Scenario) -> Verdict:

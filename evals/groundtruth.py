@@ -22,6 +22,37 @@ def read_output(home: Path, location: str) -> Any:
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
 
 
+def read_table(home: Path, table: str) -> Any:
+    """A table of the local account as a DataFrame (read from its DuckDB file, not via tools)."""
+    from snowbatch.backends.local.account import LocalAccount
+    from snowbatch.backends.local.tables import LocalTables
+    from snowbatch.core.names import ObjectName
+
+    name = ObjectName.parse(table)
+    assert name.database is not None and name.schema is not None
+    with LocalTables(LocalAccount(home)).connect(name.database) as con:
+        return con.execute(f"SELECT * FROM {name.schema.sql}.{name.name.sql}").df()
+
+
+def key_problems(actual: Any, keys: Any, key: str = "CUSTOMER_ID") -> list[str]:
+    """Problems (empty when `actual` holds each of `keys` exactly once and no other key)."""
+    if key not in actual.columns:
+        return [f"no {key} column: {list(actual.columns)}"]
+    got = actual[key].astype("int64")
+    wanted = {int(k) for k in keys}
+    problems = []
+    doubled = sorted(set(got[got.duplicated()]))
+    if doubled:
+        problems.append(f"{len(doubled)} {key}s more than once, e.g. {doubled[:3]}")
+    extra = sorted(set(got) - wanted)
+    if extra:
+        problems.append(f"{len(extra)} {key}s not expected, e.g. {extra[:3]}")
+    missing = sorted(wanted - set(got))
+    if missing:
+        problems.append(f"{len(missing)} {key}s missing, e.g. {missing[:3]}")
+    return problems
+
+
 def native_model(home: Path, model: str, version: str) -> Any:
     from snowflake.ml.model._packager.model_packager import ModelPackager
 

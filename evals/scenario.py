@@ -19,7 +19,7 @@ Route = Literal[
     "job-chat",
     "job-chain",
 ]
-Fixture = Literal["column_mismatch_table", "used_output_location", "slow_model", "media"]
+Fixture = Literal["column_mismatch_table", "used_output_location", "slow_model", "media", "scored_table"]
 
 
 class _Strict(BaseModel):
@@ -35,6 +35,12 @@ class GroundTruth(_Strict):
     method: str | None = Field(None, description="the model's own method to call, e.g. predict_proba")
     table_rows: int | None = Field(None, description="CUSTOMERS rows (samples.customers_frame)")
     key: str = "CUSTOMER_ID"
+    already_scored: int | None = Field(
+        None, description="only_new: keys 1..N were scored before the run; the output holds the others"
+    )
+    results_table: str | None = Field(
+        None, description="only_new: the output was appended here; afterwards every key once, right values"
+    )
     output: str | None = Field(None, description="SQL form: the signature output the previewed column holds")
     column: str | None = Field(None, description="SQL form: the previewed column that holds it")
     contains: dict[str, str] = Field(
@@ -61,6 +67,9 @@ class Outcome(_Strict):
     table: str | None = Field(None, description="table the results must end up in")
     ground_truth: GroundTruth | None = None
     errors_seen: list[ErrorSeen] = Field(default_factory=list)
+    summary_contains: list[str] = Field(
+        default_factory=list, description="substrings of the approved plan's summary"
+    )
 
 
 class Expect(_Strict):

@@ -18,7 +18,7 @@ from snowbatch.core.plan_facts import PlanFacts
 from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import run_preflight
 from snowbatch.core.records import ColumnInfo, FileListing, RelationInfo
-from snowbatch.core.requests import PATH_COLUMN, BatchJobRequest, RequestNames
+from snowbatch.core.requests import PATH_COLUMN, BatchJobRequest, BatchJobSpec, RequestNames
 from snowbatch.core.signatures import find_function
 from snowbatch.core.stage_use import unusable_reason, usable_for_output
 from snowbatch.core.warehouse import check_query
@@ -44,9 +44,11 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
         job_name=request.job_name or new_job_name(),
     )
     if names.table is not None:
-        facts.relation = backend.describe_table(names.table, count_rows=True)
+        facts.relation = backend.describe_table(names.table, count_rows=names.new_key is None)
     if inp.kind == "table" and inp.query is not None:
-        _query_facts(backend, inp.query, facts)
+        _query_facts(backend, inp.query, facts, count=names.new_key is None)
+    if names.new_key is not None and names.scored_in is not None and facts.input_error is None:
+        _new_rows_facts(backend, names, facts)
     if names.job is not None:
         _job_output_facts(backend, names.job, facts)
     if names.parquet is not None:  # Parquet someone put on a stage: no _SUCCESS needed, a job's partial never
@@ -121,13 +123,49 @@ def _skip_scored(backend: Backend, job_id: ObjectName, facts: PlanFacts) -> None
     facts.files = without_paths(facts.files, paths, str(job.job_id))
 
 
-def _query_facts(backend: Backend, query: str, facts: PlanFacts) -> None:
-    """A query input: checked as one SELECT (as run_in_warehouse checks it), its columns described."""
+def _query_facts(backend: Backend, query: str, facts: PlanFacts, *, count: bool) -> None:
+    """A query input: checked as one SELECT (as run_in_warehouse checks it), its columns described and,
+    unless only_new counts its new rows instead, its rows counted."""
     try:
         facts.input_query = check_query(query)
-        facts.relation = backend.describe_query(facts.input_query)
+        facts.relation = backend.describe_query(facts.input_query, count_rows=count)
     except SnowbatchError as exc:
         facts.input_error = exc.problem
+
+
+def _new_rows_facts(backend: Backend, names: RequestNames, facts: PlanFacts) -> None:
+    """only_new: the input becomes the rows whose key is not yet in the results table, counted."""
+    from snowbatch.core.input_select import new_rows_query
+
+    assert names.new_key is not None and names.scored_in is not None
+    key = names.new_key.name
+    try:
+        scored = backend.describe_table(names.scored_in, count_rows=False)
+    except SnowbatchError as exc:
+        facts.input_error = (
+            f"{exc.problem} only_new reads the keys already scored from {names.scored_in}: for a first run, "
+            "leave only_new out and save the results to that table."
+        )
+        return
+    for where, columns in (
+        ("the input", facts.relation.columns if facts.relation else []),
+        (str(names.scored_in), scored.columns),
+    ):
+        if key not in [c.name for c in columns]:
+            facts.input_error = (
+                f"only_new: {where} has no column {key} (columns: {', '.join(c.name for c in columns)})."
+            )
+            return
+    query = new_rows_query(names.table, facts.input_query, names.new_key, names.scored_in)
+    try:
+        facts.input_query = check_query(query)
+        counted = backend.describe_query(facts.input_query, count_rows=True)
+    except SnowbatchError as exc:
+        facts.input_error = exc.problem
+        return
+    source = facts.relation.source if facts.relation else counted.source  # the table or query named
+    facts.relation = counted.model_copy(update={"source": source})
+    facts.only_new = {"key": key, "against": str(names.scored_in)}
 
 
 def _job_output_facts(backend: Backend, job_id: ObjectName, facts: PlanFacts) -> None:
@@ -181,6 +219,17 @@ def _usable_stages(backend: Backend, output: StageLocation) -> list[str]:
         return []  # no USAGE on the schema, or it does not exist: the check's message says so
 
 
+def cost_line(backend: Backend, spec: BatchJobSpec, facts: PlanFacts) -> str:
+    """Hours and node-hours of the job, with their basis (core.cost; evidence from estimates.py)."""
+    from snowbatch.core.cost import describe, estimate_job
+    from snowbatch.estimates import job_evidence
+
+    rows = spec.input.row_count or len(spec.input.files or []) or None
+    family = facts.pool.instance_family if facts.pool else None
+    estimate = estimate_job(rows, spec.replicas, family, job_evidence(backend, spec, facts))
+    return describe(estimate, billed=backend.name != "local")
+
+
 def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str | None) -> Plan:
     names = RequestNames.of(request, backend.default_schema())  # the one parse of the request's names
     request = request.model_copy(update={"output_stage": str(names.output)})
@@ -197,11 +246,12 @@ def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str
         code, code_version = None, None
     else:
         code, code_version = rendered.code, rendered.target_version
+    summary = f"{pre.summary}\n  cost     {cost_line(backend, pre.spec, facts)}" if pre.ok else pre.summary
     return Plan(
         plan_id=plan_id_for(pre.spec),
         spec=pre.spec,
         checks=pre.checks,
-        summary=pre.summary,
+        summary=summary,
         ok=pre.ok,
         code=code,
         code_version=code_version,

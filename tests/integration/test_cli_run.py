@@ -53,7 +53,7 @@ def test_run_with_yes_ends_done_with_success_verified_and_a_preview(person: Pers
         "CUSTOMER_ID", "TENURE_MONTHS", "MONTHLY_CHARGES", "SUPPORT_CALLS", "CONTRACT_MONTHS",
         "output_feature_0", "output_feature_1",
     ]  # fmt: skip
-    assert preview[2].startswith("1\t") and f"(5 of {ROWS:,} rows shown)" in out
+    assert preview[2].startswith("1\t") and f"(3 of {ROWS:,} rows shown)" in out
     assert f"snowbatch results save --job {job_id}" in out
     assert person.json("jobs", "wait", job_id)["status"] == "DONE"  # the jobs commands speak JSON too
     assert any("_SUCCESS" in line for line in person.json("jobs", "logs", job_id)["lines"])

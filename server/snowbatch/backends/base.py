@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # annotations only: the server's start does not pay for the m
         TableWriteMode,
         VersionDetail,
         VersionInfo,
+        WarehouseInfo,
     )
     from snowbatch.core.requests import BatchJobSpec
     from snowbatch.core.warehouse import WarehouseRunSpec
@@ -38,6 +39,11 @@ class Backend(Protocol):
 
     # --- environment -------------------------------------------------------------------------
     def environment(self) -> EnvironmentInfo: ...
+
+    def warehouse_info(self) -> WarehouseInfo | None:
+        """The session's warehouse with its size, type and generation; None when there is none (the
+        local backend runs warehouse calls in its own process)."""
+        ...
 
     def default_schema(self) -> SchemaName | None:
         """The database and schema that unqualified names resolve against."""
@@ -61,8 +67,9 @@ class Backend(Protocol):
     # --- data ---------------------------------------------------------------------------------
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo: ...
 
-    def describe_query(self, query: str) -> RelationInfo:
-        """The columns of a checked query (`core.warehouse.check_query`), without running it."""
+    def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
+        """The columns of a checked query (`core.warehouse.check_query`), without running it; with
+        count_rows, also how many rows it gives (None when counting fails or takes too long)."""
         ...
 
     # --- stages -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from snowbatch.core.input_columns import projection_sql
 from snowbatch.core.names import Identifier, ObjectName, StageLocation, sql_string
 from snowbatch.core.requests import ResolvedInput
-from snowbatch.core.warehouse import query_as_relation
+from snowbatch.core.warehouse import INPUT_ALIAS, query_as_relation
 
 # `$1:"field"` is a VARIANT: each field is cast to its column's type (types from the job's output)
 STAGED_CASTS = {"VARCHAR": "VARCHAR", "FLOAT": "FLOAT", "NUMBER(38,0)": "NUMBER", "BOOLEAN": "BOOLEAN"}
@@ -51,3 +51,25 @@ def input_select(source: ResolvedInput, owner: ObjectName) -> str | None:
     if source.column_map and source.table:
         return f"SELECT {projection_sql(source.projection())} FROM {ObjectName.parse(source.table).sql}"
     return None
+
+
+SCORED_ALIAS = Identifier("SNOWBATCH_SCORED")
+
+
+def new_rows_query(
+    table: ObjectName | None, query: str | None, key: Identifier, scored_in: ObjectName
+) -> str:
+    """The rows of a table or a checked query whose key is not yet in the results table: NOT EXISTS
+    rather than NOT IN, so a NULL key among the results cannot empty the answer (a NULL key of the input
+    matches nothing, so such a row is always scored). One text for the plan's count, both backends' jobs
+    and the person's code."""
+    relation = (
+        query_as_relation(query)
+        if query is not None
+        else f"{table.sql if table else ''} AS {INPUT_ALIAS.sql}"
+    )
+    scored = SCORED_ALIAS.sql
+    return (
+        f"SELECT {INPUT_ALIAS.sql}.* FROM {relation} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {scored_in.sql} AS {scored} WHERE {scored}.{key.sql} = {INPUT_ALIAS.sql}.{key.sql})"
+    )

@@ -52,6 +52,7 @@ class PlanFacts(BaseModel):
     input_query: str | None = Field(None, description="the checked SELECT, for a query input")
     parquet_location: str | None = Field(None, description="a finished job's complete output, for job_id")
     input_error: str | None = Field(None, description="why the query or job output cannot be the input")
+    only_new: dict[str, str] | None = Field(None, description="{key, against}: input_query scores new keys")
     files: FileListing | None = None
     input_stage: StageInfo | None = Field(None, description="the stage the input files are on")
     stage: StageInfo | None = None

@@ -16,7 +16,11 @@ def _describe_input(spec: BatchJobSpec) -> str:
     rows = f"{inp.row_count:,} rows" if inp.row_count is not None else "row count not computed"
     if inp.kind == "table":
         cols = f", columns {', '.join(shown_column(c) for c in inp.columns)}" if inp.columns else ""
-        return f"table {inp.table} ({rows}{cols})"
+        source = f"table {inp.table}" if inp.table else "query"
+        if inp.only_new:
+            new = f"{inp.row_count:,} new rows" if inp.row_count is not None else "new rows (not counted)"
+            return f"{source}, only {inp.only_new['key']} not yet in {inp.only_new['against']} ({new}{cols})"
+        return f"{source} ({rows}{cols})"
     if inp.kind == "rows":
         return f"{rows} given inline"
     if inp.kind == "files":

@@ -47,6 +47,7 @@ def resolve_input(request: BatchJobRequest, facts: PlanFacts, column: str) -> Re
             if staged and facts.relation
             else None,
             row_count=facts.relation.row_count if facts.relation else None,
+            only_new=facts.only_new,
         )
     if inp.kind == "rows":
         rows, _ = resolve_rows(inp.rows)
@@ -141,7 +142,17 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
     checks += check_named_columns(request, facts)
     checks += check_columns(function, input_columns(request, facts), {c.upper() for c in handling})
     rows = facts.relation.row_count if facts.relation else None
-    if rows == 0:
+    if rows == 0 and facts.only_new:
+        key, against = facts.only_new["key"], facts.only_new["against"]
+        checks.append(
+            Check(
+                name="row_count",
+                status="fail",
+                message=f"No new rows: every {key} of the input is already in {against}; nothing to score.",
+                fix="Nothing to do until new rows arrive.",
+            )
+        )
+    elif rows == 0:
         checks.append(
             Check(
                 name="row_count",

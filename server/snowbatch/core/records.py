@@ -85,6 +85,15 @@ class EnvironmentInfo(Record):
     model_config = {"populate_by_name": True}
 
 
+class WarehouseInfo(Record):
+    """The session's warehouse as SHOW WAREHOUSES describes it (fidelity row F58)."""
+
+    name: str
+    size: str | None = None
+    type: str | None = Field(None, description="STANDARD or SNOWPARK-OPTIMIZED")
+    generation: str | None = Field(None, description="1 or 2, for a standard warehouse")
+
+
 class ModelSummary(Record):
     name: str
     versions: int
@@ -193,6 +202,12 @@ class JobInfo(Record):
     completed_on: datetime | None = None
     message: str | None = None
     progress: JobProgress | None = None
+    # What a job was submitted with, for cost estimates (snowbatch.estimates); left out of tool results,
+    # which are the assistant's context.
+    input_rows: int | None = Field(None, exclude=True, description="rows (or files) submitted, if recorded")
+    replicas: int | None = Field(
+        None, exclude=True, description="nodes it was submitted to run on, if recorded"
+    )
 
     @property
     def is_terminal(self) -> bool:

@@ -23,7 +23,7 @@ SOURCES = ("table", "query", "job_id", "parquet")  # where a tabular job's rows 
 
 
 class TableInput(BaseModel):
-    """One of: table (or view), query (a SELECT), job_id (a DONE job's output), parquet (@stage/dir/)."""
+    """One of table, query (SELECT), job_id (DONE job's output), parquet (@stage/dir/)."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["table"]
@@ -34,6 +34,8 @@ class TableInput(BaseModel):
     columns: list[str] | dict[str, str] | None = Field(
         None, description="default all; or {signature input: source column}"
     )
+    # Incremental scoring: a plain mapping, not a model, keeps tools/list (every conversation's cost) small.
+    only_new: dict[str, str] | None = Field(None, description="{key, against}: keys not yet in against")
 
     @model_validator(mode="after")
     def _one_source(self) -> TableInput:
@@ -42,6 +44,11 @@ class TableInput(BaseModel):
             raise ValueError(
                 f"give exactly one of {', '.join(SOURCES)} (given: {', '.join(given) or 'none'})"
             )
+        if self.only_new is not None:
+            if sorted(self.only_new) != ["against", "key"]:
+                raise ValueError('only_new takes {"key": COLUMN, "against": RESULTS_TABLE}')
+            if self.table is None and self.query is None:
+                raise ValueError("only_new works on a table or a query input")
         return self
 
 
@@ -178,6 +185,9 @@ class ResolvedInput(BaseModel):
     chat_template: dict[str, Any] | None = None
     chat_table: str | None = None
     row_count: int | None = None
+    only_new: dict[str, str] | None = Field(
+        None, description="{key, against}: the query scores only keys not yet in `against`"
+    )
 
     def projection(self) -> list[tuple[str, str]]:
         """(source column, input column) pairs a tabular job reads; empty means every column as is."""
@@ -279,6 +289,8 @@ class RequestNames:
     files_location: StageLocation | None
     output: StageLocation
     pool: Identifier
+    new_key: Identifier | None = None  # only_new: the key column, and the results table it is checked in
+    scored_in: ObjectName | None = None
 
     @classmethod
     def of(cls, request: BatchJobRequest, default: SchemaName | None) -> RequestNames:
@@ -290,6 +302,7 @@ class RequestNames:
         parquet = inp.parquet if inp.kind == "table" else None
         skip = inp.skip_scored if inp.kind in ("files", "chat") else None
         files = inp.stage_location if inp.kind in ("files", "chat") else None
+        only_new = inp.only_new if inp.kind == "table" else None
         return cls(
             model=qualify(ObjectName.parse(request.model, what="model"), default),
             version=Identifier.parse(request.version) if request.version else None,
@@ -300,4 +313,8 @@ class RequestNames:
             files_location=qualify(StageLocation.parse(files), default) if files else None,
             output=qualify(StageLocation.parse(request.output_stage), default).as_directory(),
             pool=Identifier.parse(request.compute_pool, allow_quoted=False),
+            new_key=Identifier.parse(only_new["key"]) if only_new else None,
+            scored_in=qualify(ObjectName.parse(only_new["against"], what="table"), default)
+            if only_new
+            else None,
         )

@@ -336,7 +336,12 @@ _MODE_TEXT = {
 
 
 def summarize_write(
-    spec: WarehouseRunSpec, *, backend: str, target_exists: bool | None, warnings: list[str] | None = None
+    spec: WarehouseRunSpec,
+    *,
+    backend: str,
+    target_exists: bool | None,
+    warnings: list[str] | None = None,
+    cost: str | None = None,
 ) -> str:
     """What the person approves: model, version, function, input, target table, mode."""
     exists = {True: " (exists)", False: " (new)", None: ""}[target_exists]
@@ -358,6 +363,8 @@ def summarize_write(
         f"  mode     {_MODE_TEXT[spec.mode]}",
         "  runs as  an asynchronous query job (job id returned; wait_for_job / cancel_job work on it)",
     ]
+    if cost:
+        lines.append(f"  cost     {cost}")
     if spec.mode == "error" and target_exists:
         lines.append("  BLOCKED: the table exists and the mode is ERROR — choose another table or a mode.")
     if warnings:

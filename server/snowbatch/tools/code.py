@@ -75,7 +75,7 @@ def register(server: MCPServer, app: App) -> None:
         preview_rows: Annotated[int | None, Field(ge=1, le=50)] = None,
     ) -> GeneratedCode:
         """Code for the person's snowflake-ml-python release (1.28-2.6; default the server's).
-        preview_rows (SQL forms): also run its SELECT read-only on that many input rows (dbt: give
+        preview_rows (SQL forms): also run its SELECT read-only on that many rows (dbt: give
         input_table)."""
         parameters = parameters or {}
         rendered = GeneratedCode(**templates.render(template, parameters, snowml_version).model_dump())

@@ -112,8 +112,7 @@ def register(server: MCPServer, app: App) -> None:
         include_code: bool = False,
     ) -> PlanView:
         """Check a batch job before anything is spent: checks (failures with a fix), the summary to show
-        and the confirmation_token for submit_batch_job; include_code adds code for snowml_version.
-        output_stage: @DB.SCHEMA.STAGE/path/ on an SSE stage."""
+        and the confirmation_token for submit_batch_job; include_code adds code for snowml_version."""
         request = BatchJobRequest(
             model=model,
             version=version,
@@ -141,10 +140,10 @@ def register(server: MCPServer, app: App) -> None:
         job_id: str,
         ctx: Context[Any],
         timeout_seconds: Annotated[int, Field(ge=0, le=MAX_WAIT_SECONDS)] = 30,
-        preview_rows: Annotated[int, Field(ge=0, le=20)] = 5,
+        preview_rows: Annotated[int, Field(ge=0, le=20)] = 3,
     ) -> JobView:
         """A job's status and next step, waiting up to timeout_seconds (0: now; max 55) for it to end,
-        with progress. On DONE: output verified (_SUCCESS, rows) and preview_rows rows."""
+        with progress; on DONE the verified output and preview_rows rows."""
         name = job_name(job_id)
         deadline = time.monotonic() + timeout_seconds
         delay = 0.25

@@ -36,8 +36,8 @@ def register(server: MCPServer, app: App) -> None:
     def list_compute_pools(
         model: str | None = None, version: str | None = None, function: str | None = None
     ) -> PoolList:
-        """Compute pools this role can use. With a model, also the one to use for it and why, or the
-        family to create."""
+        """Compute pools this role can use; with a model, the one to use and why, or the family to
+        create."""
         pools = app.backend.list_compute_pools()
         if model is None:
             return PoolList(pools=pools)

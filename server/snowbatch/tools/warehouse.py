@@ -95,9 +95,14 @@ def _table_exists(app: App, table: str) -> bool | None:
 
 def _summary(app: App, spec: Any, warnings: list[str]) -> tuple[str, bool | None]:
     from snowbatch.core.warehouse import summarize_write
+    from snowbatch.estimates import warehouse_cost_line
 
     exists = _table_exists(app, spec.output_table)
-    return summarize_write(spec, backend=app.backend.name, target_exists=exists, warnings=warnings), exists
+    cost = warehouse_cost_line(app.backend, spec) if not (spec.mode == "error" and exists) else None
+    summary = summarize_write(
+        spec, backend=app.backend.name, target_exists=exists, warnings=warnings, cost=cost
+    )
+    return summary, exists
 
 
 def _preview(app: App, spec: Any, warnings: list[str], limit: int) -> Gated:
@@ -128,7 +133,7 @@ def register(server: MCPServer, app: App) -> None:
         preview_limit: Annotated[int, Field(ge=1, le=100)] = 10,
     ) -> Gated:
         """Run a model function in the warehouse (ModelVersion.run) on the first preview_limit rows of
-        table= or query= (a SELECT). Writes nothing."""
+        table= or query=. Writes nothing."""
         spec, warnings = _resolve(
             app,
             model=model,

@@ -55,6 +55,11 @@ def build(acct: FakeAccount) -> Routes:
         (n,) = acct.db.execute(f"SELECT COUNT(*) FROM {'.'.join(map(quote, key))}").fetchone() or (0,)
         return Result([Column("COUNT(*)", "FIXED", 38, 0)], [(int(n),)])
 
+    @r.add(r'SELECT COUNT\(\*\) FROM \((?P<query>.*)\) AS "SNOWBATCH_INPUT"', "F59", flags=re.S)
+    def count_query(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
+        (n,) = stagefiles.evaluate_select(acct, conn, f"SELECT COUNT(*) FROM ({m['query']})", st.sql).iloc[0]
+        return Result([Column("COUNT(*)", "FIXED", 38, 0)], [(int(n),)])
+
     # --- stages -------------------------------------------------------------------------------
     @r.add(rf"SHOW STAGES(?: LIKE (?P<like>{LIT}))? IN SCHEMA (?P<schema>{NAME}\.{NAME})", "F15")
     def show_stages(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:

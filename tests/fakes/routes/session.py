@@ -47,6 +47,13 @@ def build(acct: FakeAccount) -> Routes:
             [(acct.locator, conn.user, conn.role, conn.warehouse, conn.database, conn.schema)],
         )
 
+    @r.add(rf"SHOW WAREHOUSES LIKE (?P<like>{LIT})", "F58")
+    def show_warehouses(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
+        # F58: `size` as the docs' size table writes it, `type`, and `generation` (bcr-2110)
+        cols = ["name", "state", "type", "size", "generation"]
+        rows = [(conn.warehouse, "STARTED", "STANDARD", "X-Small", "1")] if conn.warehouse else []
+        return table(cols, [r for r in rows if like_matches(unquote_literal(m["like"]), r[0])])
+
     @r.add(r"SHOW PARAMETERS LIKE 'QUOTED_IDENTIFIERS_IGNORE_CASE' IN SESSION", "F03")
     def quoted_identifiers(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
         cols = ["key", "value", "default", "level", "description", "type"]

@@ -57,6 +57,9 @@ class LocalBackend:
         self.output = LocalOutput(self.account, self.stages, self.tables)
         self.warehouse = LocalWarehouse(self.account, self.tables, self.registry, self.default_schema())
 
+    def warehouse_info(self) -> None:
+        return None  # warehouse calls run in this process: no warehouse, no size, nothing billed
+
     def environment(self) -> EnvironmentInfo:
         return EnvironmentInfo(
             backend="local",
@@ -105,8 +108,8 @@ class LocalBackend:
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self.tables.describe(table, count_rows=count_rows)
 
-    def describe_query(self, query: str) -> RelationInfo:
-        return self.warehouse.describe_query(query)
+    def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
+        return self.warehouse.describe_query(query, count_rows=count_rows)
 
     # stages
     def list_stages(self, schema: SchemaName) -> list[StageInfo]:

@@ -256,6 +256,8 @@ class LocalJobs:
             completed_on=state.get("completed_on"),
             message=state.get("message"),
             progress=JobProgress(rows_done=state.get("rows_done"), rows_total=state.get("rows_total")),
+            input_rows=job.get("row_count"),
+            replicas=spec.get("replicas"),
         )
 
     def get(self, job_id: ObjectName) -> JobInfo:

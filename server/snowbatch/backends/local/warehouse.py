@@ -177,14 +177,19 @@ class LocalWarehouse:
     def _connection(self) -> Any:
         return readonly_connection(self.account, self.default_schema)
 
-    def describe_query(self, query: str) -> RelationInfo:
+    def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
         import duckdb
 
         checked = check_query(query)
         duckdb_single_select(checked)
+        count = None
         with self._connection() as con:
             try:
                 rows = con.execute(f"DESCRIBE SELECT * FROM {query_as_relation(checked)}").fetchall()
+                if count_rows:
+                    (count,) = con.execute(
+                        f"SELECT COUNT(*) FROM {query_as_relation(checked)}"
+                    ).fetchone() or (0,)
             except duckdb.Error as exc:
                 raise _query_error(exc) from None
         return RelationInfo(
@@ -193,6 +198,7 @@ class LocalWarehouse:
                 ColumnInfo(name=str(r[0]), sql_type=snowflake_type(str(r[1])), nullable=r[2] == "YES")
                 for r in rows
             ],
+            row_count=int(count) if count is not None else None,
         )
 
     def _model_path(self, spec: WarehouseRunSpec) -> Path:

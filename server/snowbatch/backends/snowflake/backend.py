@@ -20,7 +20,7 @@ from snowbatch.backends.snowflake.tables import Tables
 from snowbatch.backends.snowflake.warehouse import SnowflakeWarehouse, WarehouseLedger
 from snowbatch.core.errors import InvalidRequest
 from snowbatch.core.joblist import Entry, page_newest_first
-from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation, qualify
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation, qualify, sql_string
 from snowbatch.core.records import (
     EnvironmentInfo,
     FileListing,
@@ -36,6 +36,7 @@ from snowbatch.core.records import (
     TableWriteMode,
     VersionDetail,
     VersionInfo,
+    WarehouseInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
 from snowbatch.core.warehouse import WarehouseRunSpec, is_warehouse_job
@@ -81,6 +82,21 @@ class SnowflakeBackend:
             snowml_version=str(VERSION),
         )
 
+    def warehouse_info(self) -> WarehouseInfo | None:
+        """F58: SHOW WAREHOUSES LIKE the session's warehouse; `size`, `type` and `generation` as written."""
+        name = self.environment().warehouse
+        if not name:
+            return None
+        rows = self.sessions.rows(
+            f"SHOW WAREHOUSES LIKE {sql_string(name)}", context=f"Reading the size of warehouse {name}"
+        )
+        row = next((r for r in rows if r.get("name") == name), None)
+        if row is None:
+            return WarehouseInfo(name=name)
+        return WarehouseInfo(
+            name=name, size=row.get("size"), type=row.get("type"), generation=row.get("generation")
+        )
+
     def default_schema(self) -> SchemaName | None:
         def current(session: object) -> tuple[str | None, str | None]:
             return session.get_current_database(), session.get_current_schema()  # type: ignore[attr-defined]
@@ -118,8 +134,8 @@ class SnowflakeBackend:
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self._tables.describe_table(self._qualify(table), count_rows=count_rows)
 
-    def describe_query(self, query: str) -> RelationInfo:
-        return self._warehouse.describe_query(query)
+    def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
+        return self._warehouse.describe_query(query, count_rows=count_rows)
 
     # --- stages ------------------------------------------------------------------------------
     def list_stages(self, schema: SchemaName) -> list[StageInfo]:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from snowbatch.backends.snowflake.jobs import Jobs, job_status
-from snowbatch.backends.snowflake.ledger import JobLedger
+from snowbatch.backends.snowflake.ledger import JobLedger, recorded_scale
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import BackendFailure
 from snowbatch.core.joblist import Entry, sort_key
@@ -129,6 +129,7 @@ class JobLister:
                 created_on=e.get("created") or facts.get("created_on"),
                 completed_on=e.get("completed"),
                 message=message,
+                **recorded_scale(facts),
             )
             out.append(Entry(sort_key(info.created_on), qualified, info))
         seen = {e.name for e in out}

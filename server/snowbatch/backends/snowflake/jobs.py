@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from snowbatch.backends.snowflake.ledger import JobLedger
+from snowbatch.backends.snowflake.ledger import JobLedger, recorded_scale
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import Stages
 from snowbatch.backends.snowflake.submit import Submitter
@@ -145,6 +145,7 @@ class Jobs:
             created_on=row.get("created_on") or row.get("CREATED_TIME") or facts.get("created_on"),
             completed_on=row.get("COMPLETED_TIME") or facts.get("completed_on"),
             message=message or row.get("MESSAGE") or None,
+            **recorded_scale(facts),
         )
 
     # --- logs ---------------------------------------------------------------------------------

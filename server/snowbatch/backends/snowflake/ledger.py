@@ -38,3 +38,9 @@ class JobLedger:
             tmp = self._path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, indent=1, default=str))
             tmp.replace(self._path)
+
+
+def recorded_scale(facts: dict[str, Any]) -> dict[str, Any]:
+    """What the record says about a job's size, as JobInfo fields: the input rows (files, for a files
+    job) and the nodes it was submitted with. Cost estimates read them from a finished job."""
+    return {"input_rows": facts.get("input_rows"), "replicas": facts.get("replicas")}

@@ -21,7 +21,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from snowbatch.backends.snowflake.ledger import JobLedger
+from snowbatch.backends.snowflake.ledger import JobLedger, recorded_scale
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import Stages, relative_path
 from snowbatch.core.errors import (
@@ -118,6 +118,8 @@ class Submitter:
             "function": spec.function_name,
             "compute_pool": pool.name,
             "output_location": str(job_dir),
+            "input_rows": spec.input.row_count or len(spec.input.files or []) or None,
+            "replicas": spec.replicas,
             "created_on": _now(),
             "submit_state": "submitting",
             "server": self.instance,
@@ -277,6 +279,7 @@ class Submitter:
             created_on=facts.get("created_on"),
             completed_on=facts.get("completed_on") if status == "FAILED" else None,
             message=message,
+            **recorded_scale(facts),
         )
 
     def unsettled_info(self, job_id: str, facts: dict[str, Any], service_found: bool) -> JobInfo | None:

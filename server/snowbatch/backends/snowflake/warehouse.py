@@ -16,7 +16,8 @@ from typing import Any
 
 from snowbatch.backends.snowflake.ledger import JobLedger
 from snowbatch.backends.snowflake.session import SessionProvider
-from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
+from snowbatch.backends.snowflake.tables import COUNT_TIMEOUT_SECONDS
+from snowbatch.core.errors import BackendFailure, Conflict, InvalidRequest, NotFound
 from snowbatch.core.joblist import Entry, seconds_since, sort_key
 from snowbatch.core.names import Identifier, ObjectName, SchemaName
 from snowbatch.core.output import preview_rows
@@ -109,7 +110,7 @@ class SnowflakeWarehouse:
         self._registries: dict[tuple[str, str, int], Any] = {}
 
     # --- input ------------------------------------------------------------------------------------
-    def describe_query(self, query: str) -> RelationInfo:
+    def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
         checked = check_query(query)
 
         def go(session: Any) -> Any:
@@ -120,7 +121,18 @@ class SnowflakeWarehouse:
             ColumnInfo(name=column_name(f.name), sql_type=sql_type(f.datatype), nullable=bool(f.nullable))
             for f in schema.fields
         ]
-        return RelationInfo(source=f"query: {short_query(checked)}", columns=columns)
+        count = None
+        if count_rows:  # F59: as a table's count (F14), bounded; a count that fails is left unknown
+            try:
+                (row,) = self._s.rows(
+                    f"SELECT COUNT(*) FROM {query_as_relation(checked)}",
+                    context="Counting the input query's rows",
+                    statement_params={"STATEMENT_TIMEOUT_IN_SECONDS": COUNT_TIMEOUT_SECONDS},
+                )
+                count = int(next(iter(row.values())))
+            except BackendFailure:
+                count = None
+        return RelationInfo(source=f"query: {short_query(checked)}", columns=columns, row_count=count)
 
     def _input(self, session: Any, spec: WarehouseRunSpec) -> Any:
         # session.sql, not session.table(): the name is already quoted by the value objects.
