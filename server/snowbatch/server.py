@@ -17,6 +17,7 @@ from snowbatch.backends.base import Backend
 from snowbatch.settings import Settings
 
 if TYPE_CHECKING:
+    from snowbatch.auth import HttpAuth
     from snowbatch.backends.local.backend import LocalBackend as LocalBackendType
 
 
@@ -51,6 +52,9 @@ class SnowbatchServer(MCPServer):
         from mcp.server.mcpserver.exceptions import ToolError
         from pydantic import ValidationError
 
+        from snowbatch.tools.caller import CALLER, identify
+
+        caller = CALLER.set(identify(context))  # whose plans, tokens and limits (tools/caller.py)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -59,6 +63,8 @@ class SnowbatchServer(MCPServer):
 
                 return argument_error(name, exc.__cause__)
             raise
+        finally:
+            CALLER.reset(caller)
 
     async def list_tools(self) -> list[Any]:
         """The tools with compact schemas and dedented descriptions (tools/schema.py says why)."""
@@ -89,8 +95,11 @@ def make_backend(settings: Settings) -> Backend:
     return create_backend(settings.resolved_backend(), settings)
 
 
-def build_server(settings: Settings | None = None, *, backend: Backend | None = None) -> MCPServer:
-    """A configured server. `backend` injects a ready backend (tests: the fake Snowflake session)."""
+def build_server(
+    settings: Settings | None = None, *, backend: Backend | None = None, auth: HttpAuth | None = None
+) -> MCPServer:
+    """A configured server. `backend` injects a ready backend (tests: the fake Snowflake session);
+    `auth` makes its streamable-HTTP app require a bearer token (snowbatch.auth)."""
     settings = settings or Settings()
     from snowbatch.tools.skills_extension import SkillsExtension
 
@@ -102,6 +111,7 @@ def build_server(settings: Settings | None = None, *, backend: Backend | None = 
         title="snowbatch — batch inference on the Snowflake Model Registry",
         read_only=settings.read_only,
         extensions=[SkillsExtension()],
+        **({"auth": auth.settings, "token_verifier": auth.verifier} if auth is not None else {}),
     )
     for name in TOOL_MODULES:
         importlib.import_module(f"snowbatch.tools.{name}").register(server, app)
@@ -109,11 +119,15 @@ def build_server(settings: Settings | None = None, *, backend: Backend | None = 
 
 
 def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:
-    server = build_server(settings)
+    """Run the server. Over HTTP, anything but loopback needs authentication: `http_auth` raises
+    AuthConfigError (saying how to configure it) before anything listens."""
     if transport == "stdio":
-        server.run()
-    else:
-        server.run(transport="streamable-http", host=host, port=port)
+        build_server(settings).run()
+        return
+    from snowbatch.auth import http_auth
+
+    auth = http_auth(settings, host=host, port=port)
+    build_server(settings, auth=auth).run(transport="streamable-http", host=host, port=port)
 
 
 def open_local_account(settings: Settings) -> LocalBackendType:

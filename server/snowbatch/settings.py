@@ -58,6 +58,22 @@ class Settings(BaseModel):
     # connector's files; SecretStr keeps it out of reprs, logs and tool output.
     password: SecretStr | None = None
     private_key_passphrase: SecretStr | None = None
+    # A shared server (docs/shared-server.md): streamable HTTP on anything but loopback needs one of
+    # these. A static bearer token (or a file of `name token` lines), or OAuth resource-server mode.
+    auth_token: SecretStr | None = Field(None, description="the bearer token HTTP clients must send")
+    auth_token_file: Path | None = Field(None, description="bearer tokens, one `name token` per line")
+    oauth_issuer: str | None = Field(None, description="the authorization server whose JWTs are accepted")
+    oauth_jwks_url: str | None = Field(None, description="its JWKS; default: from the issuer's metadata")
+    oauth_audience: str | None = Field(None, description="the tokens' aud; default: resource_url")
+    oauth_scopes: str | None = Field(None, description="scopes every token must carry (space separated)")
+    resource_url: str | None = Field(None, description="this server's public /mcp URL (OAuth metadata)")
+    plan_ttl_seconds: int = Field(14400, ge=60, le=86400, description="how long a plan can be submitted")
+    max_plans: int = Field(1000, ge=10, le=100_000, description="plans kept at most (oldest go first)")
+    max_concurrent_submits: int = Field(8, ge=1, le=1000, description="gated actions at once, per client")
+    max_waits_per_client: int = Field(8, ge=1, le=1000, description="wait_for_job calls at once, per client")
+    audit_log: Path | None = Field(
+        None, description="the audit trail (JSON Lines); default: home/audit.jsonl"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -72,6 +88,12 @@ class Settings(BaseModel):
         }
         return {**from_env, **given}
 
+    @model_validator(mode="after")
+    def _plans_outlive_their_tokens(self) -> Settings:
+        if self.plan_ttl_seconds <= self.confirmation_ttl_seconds:
+            raise ValueError("plan_ttl_seconds must be longer than confirmation_ttl_seconds")
+        return self
+
     @field_validator("backend")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -80,6 +102,10 @@ class Settings(BaseModel):
         if value != "auto" and value not in backend_names():
             raise ValueError(f"backend must be auto or one of {', '.join(backend_names())}")
         return value
+
+    @property
+    def audit_path(self) -> Path:
+        return self.audit_log or self.home / "audit.jsonl"
 
     def resolved_backend(self) -> str:
         from snowbatch.backends import DEFAULT_BACKEND

@@ -42,3 +42,10 @@ def test_garbage_is_malformed() -> None:
 
 def test_canonical_form_ignores_key_order_and_unset_values() -> None:
     assert canonical("a", {"x": 1, "y": None}) == canonical("a", {"x": 1})
+
+
+def test_a_token_is_bound_to_the_caller_it_was_issued_to() -> None:
+    token = SIGNER.issue("submit_batch_job", PARAMS, now=1000, principal="principal:alice")
+    assert SIGNER.verify(token, "submit_batch_job", PARAMS, now=1000, principal="principal:alice") == "ok"
+    assert SIGNER.verify(token, "submit_batch_job", PARAMS, now=1000, principal="principal:bob") == "mismatch"
+    assert SIGNER.verify(token, "submit_batch_job", PARAMS, now=1000) == "mismatch"

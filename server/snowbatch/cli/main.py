@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from snowbatch.cli import run as run_cli
+from snowbatch.cli.audit import audit_command
 from snowbatch.cli.catalog import models_app, pools_app, stages_app
 from snowbatch.cli.code import code_app
 from snowbatch.cli.common import EXIT_PROBLEM, HomeOpt, console, err, fail
@@ -38,6 +39,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(results_app, name="results")
 app.add_typer(code_app, name="code")
+app.command("audit")(audit_command)  # the audit trail of approved actions (cli/audit.py)
 
 
 def _settings(**overrides: Any) -> Settings:

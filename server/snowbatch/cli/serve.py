@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 
@@ -13,7 +14,12 @@ def serve_parser() -> argparse.ArgumentParser:
         description="Run the MCP server (stdio for Claude Code / Cursor; http for streamable HTTP).",
     )
     parser.add_argument("--transport", choices=["stdio", "http"], default="stdio")
-    parser.add_argument("--host", default="127.0.0.1", help="http only; loopback by default")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="http only; loopback by default (any other address needs authentication: SNOWBATCH_AUTH_TOKEN, "
+        "SNOWBATCH_AUTH_TOKEN_FILE or SNOWBATCH_OAUTH_ISSUER, docs/shared-server.md)",
+    )
     parser.add_argument("--port", type=int, default=8765, help="http only")
     from snowbatch.backends import backend_names
 
@@ -41,4 +47,10 @@ def run_serve(argv: Sequence[str]) -> None:
         "read_only": args.read_only,
     }
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
-    serve(settings, transport=args.transport, host=args.host, port=args.port)
+    from snowbatch.auth import AuthConfigError
+
+    try:
+        serve(settings, transport=args.transport, host=args.host, port=args.port)
+    except AuthConfigError as exc:  # refused before anything listens: say how to configure it
+        print(f"snowbatch serve: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -49,7 +49,9 @@ class ToolSession:
     def __enter__(self) -> ToolSession:
         from anyio.from_thread import start_blocking_portal
         from mcp import Client
+        from mcp.types import Implementation
 
+        from snowbatch import __version__
         from snowbatch.server import build_server
 
         # Library chatter (INFO) stays out of a person's terminal; warnings still show. A no-op when
@@ -58,7 +60,9 @@ class ToolSession:
         try:
             self._portal = self._stack.enter_context(start_blocking_portal())
             server = build_server(self.settings)
-            self._client = self._stack.enter_context(self._portal.wrap_async_context_manager(Client(server)))
+            me = Implementation(name="snowbatch-cli", version=__version__)  # who, in the audit trail
+            client = Client(server, client_info=me)
+            self._client = self._stack.enter_context(self._portal.wrap_async_context_manager(client))
         except BaseException:
             self._stack.close()
             raise

@@ -53,6 +53,20 @@ class BackendFailure(SnowbatchError):
     code = "backend_failure"
 
 
+class Busy(SnowbatchError):
+    """A shared server's limit for this client is reached; nothing was done. Retry after the time said."""
+
+    code = "busy"
+
+    def __init__(self, what: str, limit: int, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"The server is busy: this client already has {limit} {what} in progress (the limit). "
+            "Nothing was done.",
+            f"Retry after {retry_after_seconds} s with the same arguments.",
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
 def closest(name: str, candidates: list[str], limit: int = 3) -> list[str]:
     """Names from `candidates` that look like `name`, best first (for 'did you mean' hints)."""
     import difflib

@@ -3,7 +3,7 @@
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from snowbatch import __version__
 from snowbatch.app import App
@@ -17,6 +17,7 @@ class Environment(BaseModel):
     read_only: bool
     auto_approve: bool
     client_elicitation: bool
+    audit_log: str = Field(description="the audit trail of approved actions (snowbatch audit reads it)")
     notes: list[str]
 
 
@@ -42,5 +43,6 @@ def register(server: MCPServer, app: App) -> None:
             read_only=app.settings.read_only,
             auto_approve=app.settings.auto_approve,
             client_elicitation=elicit,
+            audit_log=str(app.settings.audit_path),
             notes=notes,
         )

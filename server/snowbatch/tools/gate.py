@@ -19,6 +19,10 @@ and writes the summary the person approves. Then exactly one of these approves t
 A decline refuses. A cancelled question, or one the client could not show (it answered with an error),
 falls back to `confirmation_required` with a token, so the person is asked in the conversation instead —
 never a protocol error.
+
+A token is bound to its caller too (tools/caller.py): another client cannot use it. An approved call runs
+only if its caller has fewer than `max_concurrent_submits` approved actions in progress (else: busy,
+retry after N s), and leaves one record in the audit trail (audit.py) with its outcome.
 """
 
 from __future__ import annotations
@@ -37,11 +41,13 @@ from pydantic import BaseModel, Field
 from snowbatch.app import App
 from snowbatch.core.checkpoints import VERDICT_ADVICE
 from snowbatch.core.errors import SnowbatchError
+from snowbatch.tools.caller import Caller, current_caller
 from snowbatch.tools.results import compact_result, snowbatch_error_result
 
 log = logging.getLogger("snowbatch")
 F = TypeVar("F", bound=Callable[..., Any])
 INPUT_REQUIRED_VERSION = "2026-07-28"  # from this protocol on, a question rides the tool call's retry
+SUBMIT_SECONDS = 5  # how long an approved action is expected to take, for "retry after"
 ASK_AGAIN = (
     "STOP. Show this summary to the person and wait for an explicit yes. Then call this tool again with "
     "exactly the same arguments plus confirmation_token. Any change needs a new summary and a new yes."
@@ -129,14 +135,23 @@ def gated(app: App, describe: Callable[..., str]) -> Callable[[F], F]:
             outcome = kwargs.pop("approval")
             token: str | None = kwargs.pop("confirmation_token", None)
             args = {n: kwargs[n] for n in names}
+            who = current_caller()
             try:
                 summary = await anyio.to_thread.run_sync(functools.partial(describe, **args))
-                decision = await _decide(app, ctx, action, args, token, outcome, summary)
-                if decision != "approved":
-                    return compact_result(_ask(app, action, args, summary, NOTES.get(decision, "")))
-                return compact_result(await anyio.to_thread.run_sync(functools.partial(body, **args)))
+                decision = await _decide(app, ctx, action, args, token, outcome, summary, who.key)
+                if decision not in APPROVED:
+                    return compact_result(_ask(app, action, args, summary, who, NOTES.get(decision, "")))
+                release = app.submits.acquire(
+                    who.key, app.settings.max_concurrent_submits, expected_seconds=SUBMIT_SECONDS
+                )
             except SnowbatchError as exc:
                 return snowbatch_error_result(action, exc)
+            try:
+                return await _carry_out(
+                    app, who, action, functools.partial(body, **args), args, summary, decision
+                )
+            finally:
+                release()
 
         approval = inspect.Parameter(
             "approval",
@@ -157,17 +172,69 @@ def gated(app: App, describe: Callable[..., str]) -> Callable[[F], F]:
     return decorate
 
 
-def _ask(app: App, action: str, args: dict[str, Any], summary: str, note: str = "") -> Gated:
+def _ask(app: App, action: str, args: dict[str, Any], summary: str, who: Caller, note: str = "") -> Gated:
     return Gated(
         status="confirmation_required",
         summary=summary,
-        confirmation_token=app.signer.issue(action, args, now=time.time()),
+        confirmation_token=app.signer.issue(action, args, now=time.time(), principal=who.key),
         expires_in_seconds=app.settings.confirmation_ttl_seconds,
         next_step=f"{note}{ASK_AGAIN}",
     )
 
 
-Decision = Literal["approved", "ask", "dismissed", "unavailable"]
+async def _carry_out(
+    app: App,
+    who: Caller,
+    action: str,
+    run: Callable[[], Gated],
+    args: dict[str, Any],
+    summary: str,
+    approved_by: str,
+) -> Any:
+    """Run an approved action and record it in the audit trail, whatever its outcome."""
+    from snowbatch.audit import error_outcome, outcome_of
+
+    try:
+        result = await anyio.to_thread.run_sync(run)
+    except SnowbatchError as exc:
+        await _audit(app, who, action, args, summary, approved_by, error_outcome(exc.code, exc.problem))
+        return snowbatch_error_result(action, exc)
+    except Exception as exc:
+        await _audit(app, who, action, args, summary, approved_by, error_outcome(type(exc).__name__))
+        raise
+    await _audit(app, who, action, args, summary, approved_by, outcome_of(result.status, result.result))
+    return compact_result(result)
+
+
+async def _audit(
+    app: App,
+    who: Caller,
+    action: str,
+    args: dict[str, Any],
+    summary: str,
+    approved_by: str,
+    outcome: dict[str, Any],
+) -> None:
+    from snowbatch import audit
+
+    record = audit.make_record(
+        tool=action,
+        args=args,
+        summary=summary,
+        approved_by=approved_by,
+        outcome=outcome,
+        principal=who.principal,
+        client=who.client,
+        backend=app.backend.name,
+    )
+    try:
+        await anyio.to_thread.run_sync(audit.append, app.settings.audit_path, record)
+    except OSError:  # the action happened: say so in the server's log rather than hide its result
+        log.error("could not append to the audit log %s", app.settings.audit_path, exc_info=True)
+
+
+Decision = Literal["token", "elicitation", "auto_approve", "ask", "dismissed", "unavailable"]
+APPROVED = ("token", "elicitation", "auto_approve")  # how a call was approved, as the audit trail says
 NOTES: dict[str, str] = {
     "dismissed": "The question was dismissed without an answer. ",
     "unavailable": "The client could not show the question. ",
@@ -182,15 +249,16 @@ async def _decide(
     token: str | None,
     outcome: ElicitationResult[Any],
     summary: str,
+    caller: str,
 ) -> Decision:
-    """Whether this exact call is approved, or the person has yet to be asked in the conversation (and
+    """How this exact call is approved, or that the person has yet to be asked in the conversation (and
     why). Raises SnowbatchError for a declined question or a token that does not fit."""
     if app.settings.auto_approve:
-        return "approved"
+        return "auto_approve"
     if token is not None:
-        verdict = app.signer.verify(token, action, args, now=time.time())
+        verdict = app.signer.verify(token, action, args, now=time.time(), principal=caller)
         if verdict == "ok":
-            return "approved"
+            return "token"
         raise SnowbatchError(
             f"{VERDICT_ADVICE.get(verdict, 'The confirmation token is not valid.')} Nothing was done.",
             "Call again without confirmation_token to get a fresh summary, show it to the person, and use "
@@ -207,7 +275,7 @@ async def _decide(
     data = getattr(outcome, "data", None)
     if outcome.action == "accept" and isinstance(data, Approval):
         if data.approve:
-            return "approved"
+            return "elicitation"
         raise SnowbatchError(
             "The person answered no; nothing was done.", "Ask what they want to change.", code="declined"
         )

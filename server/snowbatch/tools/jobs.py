@@ -27,6 +27,7 @@ from snowbatch.tools._common import (
     started,
     tool_errors,
 )
+from snowbatch.tools.caller import current_caller
 
 MAX_WAIT_SECONDS = 55
 
@@ -71,7 +72,10 @@ def _plan_view(app: App, plan: Plan, include_code: bool) -> PlanView:
     else:
         # The token approves submitting exactly this plan (its id is a digest of every parameter): the
         # person's one yes to this summary is all submit_batch_job needs.
-        token = app.signer.issue("submit_batch_job", {"plan_id": plan.plan_id}, now=time.time())
+        principal = current_caller().key  # the token and the plan are this caller's alone
+        token = app.signer.issue(
+            "submit_batch_job", {"plan_id": plan.plan_id}, now=time.time(), principal=principal
+        )
         expires = app.settings.confirmation_ttl_seconds
         step = "STOP: show the summary, ask for an explicit yes; then submit_batch_job with this token."
     return PlanView(
@@ -131,7 +135,7 @@ def register(server: MCPServer, app: App) -> None:
         from snowbatch.planning import make_plan
 
         plan = make_plan(app.backend, request, snowml_version=snowml_version)
-        app.plans[plan.plan_id] = plan
+        app.plans.put(current_caller().key, plan.plan_id, plan, now=time.time())
         return _plan_view(app, plan, include_code)
 
     @server.tool(annotations=READ_ONLY)
@@ -145,25 +149,13 @@ def register(server: MCPServer, app: App) -> None:
         """A job's status and next step, waiting up to timeout_seconds (0: now; max 55) for it to end,
         with progress; on DONE the verified output and preview_rows rows."""
         name = job_name(job_id)
-        deadline = time.monotonic() + timeout_seconds
-        delay = 0.25
-        sent: float | None = None  # MCP: each progress notification must report more than the last
-        while True:
-            job = await anyio.to_thread.run_sync(lambda: app.backend.get_job(name))
-            rows = float(job.progress.rows_done or 0) if job.progress else 0.0
-            total = job.progress.rows_total if job.progress else None
-            if sent is None or rows > sent:
-                of = f" of {total:,}" if total else ""
-                await ctx.report_progress(
-                    rows, float(total) if total else None, message=f"{job.status}: {rows:,.0f}{of} rows"
-                )
-                sent = rows
-            if job.status == "DONE" and job.kind == "batch":  # a warehouse job's output is a table
-                return await anyio.to_thread.run_sync(_verified_view, app, job, preview_rows)
-            if job.is_settled or time.monotonic() >= deadline:
-                return JobView(job=job, next_step=next_step(job))
-            await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 1.5, 2.0)
+        release = app.waits.acquire(
+            current_caller().key, app.settings.max_waits_per_client, expected_seconds=timeout_seconds
+        )
+        try:
+            return await _wait(app, ctx, name, timeout_seconds, preview_rows)
+        finally:
+            release()
 
     @server.tool(annotations=READ_ONLY)
     @tool_errors
@@ -235,6 +227,28 @@ def register(server: MCPServer, app: App) -> None:
         return done(f"Job {job.job_id} deleted.", job=job.model_dump(mode="json"))
 
 
+async def _wait(app: App, ctx: Context[Any], name: Any, timeout_seconds: int, preview_rows: int) -> JobView:
+    deadline = time.monotonic() + timeout_seconds
+    delay = 0.25
+    sent: float | None = None  # MCP: each progress notification must report more than the last
+    while True:
+        job = await anyio.to_thread.run_sync(lambda: app.backend.get_job(name))
+        rows = float(job.progress.rows_done or 0) if job.progress else 0.0
+        total = job.progress.rows_total if job.progress else None
+        if sent is None or rows > sent:
+            of = f" of {total:,}" if total else ""
+            await ctx.report_progress(
+                rows, float(total) if total else None, message=f"{job.status}: {rows:,.0f}{of} rows"
+            )
+            sent = rows
+        if job.status == "DONE" and job.kind == "batch":  # a warehouse job's output is a table
+            return await anyio.to_thread.run_sync(_verified_view, app, job, preview_rows)
+        if job.is_settled or time.monotonic() >= deadline:
+            return JobView(job=job, next_step=next_step(job))
+        await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 1.5, 2.0)
+
+
 def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
     """A DONE job with its output checked (and previewed when complete): the facts the assistant would
     otherwise fetch with inspect_output and preview_results, in the same call. If the output cannot be
@@ -283,10 +297,11 @@ def _verified_view(app: App, job: JobInfo, preview_rows: int) -> JobView:
 
 
 def _plan(app: App, plan_id: str) -> Plan:
-    plan = app.plans.get(plan_id)
+    plan = app.plans.get(current_caller().key, plan_id, now=time.time())
     if plan is None:
         raise NotFound(
-            f"No plan {plan_id!r} on this server (plans live for the server's lifetime).",
+            f"No plan {plan_id!r} of yours on this server (a plan can be submitted by the client that "
+            f"made it, for {app.settings.plan_ttl_seconds // 60} minutes).",
             "Call plan_batch_job again.",
         )
     return plan
