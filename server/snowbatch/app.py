@@ -112,6 +112,10 @@ class App:
         # A per-process key: a token never outlives the server that issued it.
         self.signer = ConfirmationSigner(secrets.token_bytes(32), self.settings.confirmation_ttl_seconds)
         self.plans = PlanStore(self.settings.plan_ttl_seconds, self.settings.max_plans)
+        if self.settings.audit_table:  # a name that cannot be a table stops the start, not every record
+            from snowbatch.core.names import ObjectName
+
+            ObjectName.parse(self.settings.audit_table, what="table")
 
     @property
     def backend(self) -> Backend:

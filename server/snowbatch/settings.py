@@ -74,6 +74,9 @@ class Settings(BaseModel):
     audit_log: Path | None = Field(
         None, description="the audit trail (JSON Lines); default: home/audit.jsonl"
     )
+    audit_table: str | None = Field(
+        None, description="DB.SCHEMA.TABLE: each audit record also goes to this table (created if missing)"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,7 @@ class Deployment:
     submitted_jobs: Callable[[], int]
     stage_folder: Callable[[StageLocation], Path]
     model_dir: Callable[[str, str], Path]
+    fake_account: Any = None  # the fake Snowflake account behind the server, to look at its tables
 
     def output_frame(self, location: str) -> pd.DataFrame:
         return pd.read_parquet(self.stage_folder(StageLocation.parse(location)))
@@ -70,4 +71,4 @@ def fake_snowflake_deployment(tmp_path: Path) -> Deployment:
     def model_dir(model: str, version: str) -> Path:
         return Path(acct.models[("ML", "PUBLIC", model)].versions[version].model_dir)
 
-    return Deployment("snowflake", make_server, submitted, stage_folder, model_dir)
+    return Deployment("snowflake", make_server, submitted, stage_folder, model_dir, acct)

@@ -7,7 +7,7 @@ for every anticipated failure. They are synchronous: MCP runs sync tools in work
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # annotations only: the server's start does not pay for the modules behind them
     from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
@@ -122,6 +122,10 @@ class Backend(Protocol):
         self, location: StageLocation, table: ObjectName, *, mode: TableWriteMode
     ) -> int:
         """Load a job's Parquet results into a table; returns the rows written."""
+        ...
+
+    def append_audit(self, table: ObjectName, record: dict[str, Any]) -> None:
+        """Add one audit record (JSON, no secrets) to `table`, creating it if it does not exist."""
         ...
 
     # --- warehouse (ModelVersion.run) ---------------------------------------------------------

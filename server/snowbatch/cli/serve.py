@@ -48,9 +48,13 @@ def run_serve(argv: Sequence[str]) -> None:
     }
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
     from snowbatch.auth import AuthConfigError
+    from snowbatch.core.errors import SnowbatchError
 
     try:
         serve(settings, transport=args.transport, host=args.host, port=args.port)
     except AuthConfigError as exc:  # refused before anything listens: say how to configure it
         print(f"snowbatch serve: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except SnowbatchError as exc:  # a setting that cannot work (e.g. SNOWBATCH_AUDIT_TABLE): said, not traced
+        print(f"snowbatch serve: {exc.problem}\nNext step: {exc.next_step}", file=sys.stderr)
         raise SystemExit(2) from None

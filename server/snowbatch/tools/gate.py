@@ -231,6 +231,16 @@ async def _audit(
         await anyio.to_thread.run_sync(audit.append, app.settings.audit_path, record)
     except OSError:  # the action happened: say so in the server's log rather than hide its result
         log.error("could not append to the audit log %s", app.settings.audit_path, exc_info=True)
+    if app.settings.audit_table:  # also in the account, where a team can query it
+        from snowbatch.core.names import ObjectName, qualify
+
+        try:
+            table = qualify(
+                ObjectName.parse(app.settings.audit_table, what="table"), app.backend.default_schema()
+            )
+            await anyio.to_thread.run_sync(app.backend.append_audit, table, record)
+        except SnowbatchError:
+            log.error("could not append to the audit table %s", app.settings.audit_table, exc_info=True)
 
 
 Decision = Literal["token", "elicitation", "auto_approve", "ask", "dismissed", "unavailable"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -148,6 +149,29 @@ def build(acct: FakeAccount) -> Routes:
         written = stagefiles.write_parquet(stage, prefix, frame)
         cols = [Column(c, "FIXED", 38, 0) for c in ("rows_unloaded", "input_bytes", "output_bytes")]
         return Result(cols, [(len(frame), written, written)])
+
+    # --- the audit table ---------------------------------------------------------------------------------
+    @r.add(rf"CREATE TABLE IF NOT EXISTS (?P<t>{FQN}) \(RECORDED_AT TIMESTAMP_LTZ, RECORD VARIANT\)", "F60")
+    def create_audit_table(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
+        key = qualify(conn, m["t"])
+        if key in acct.tables:
+            return Result.status(f"{key[2]} already exists, statement succeeded.")
+        acct.add_database(key[0], key[1])
+        acct.db.execute(f"CREATE TABLE {'.'.join(map(quote, key))} (RECORDED_AT TIMESTAMPTZ, RECORD VARCHAR)")
+        acct.tables[key] = [("RECORDED_AT", "TIMESTAMP_LTZ(9)"), ("RECORD", "VARIANT")]
+        return Result.status(f"Table {key[2]} successfully created.")
+
+    @r.add(
+        rf"INSERT INTO (?P<t>{FQN}) \(RECORDED_AT, RECORD\) SELECT CURRENT_TIMESTAMP\(\), PARSE_JSON\(\?\)", "F60"
+    )
+    def insert_audit_record(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
+        key = qualify(conn, m["t"])
+        if key not in acct.tables:
+            raise not_found("Table", ".".join(key), st.sql)
+        (record,) = st.params or ("",)
+        json.loads(str(record))  # PARSE_JSON fails on text that is not JSON: so does the fake
+        acct.db.execute(f"INSERT INTO {'.'.join(map(quote, key))} VALUES (now(), ?)", [str(record)])
+        return Result([Column("number of rows inserted", "FIXED", 38, 0)], [(1,)])
 
     # --- loading results into a table ----------------------------------------------------------------
     @r.add(rf"CREATE TEMPORARY FILE FORMAT IF NOT EXISTS (?P<ff>{FQN}) TYPE = PARQUET", "F22")

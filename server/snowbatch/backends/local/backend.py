@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.backends.local.jobs import LocalJobs
@@ -14,7 +14,7 @@ from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.backends.local.warehouse import LocalWarehouse
 from snowbatch.core.errors import NotFound, did_you_mean
-from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
+from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation, qualify
 from snowbatch.core.records import (
     EnvironmentInfo,
     FileListing,
@@ -107,6 +107,19 @@ class LocalBackend:
     # data
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self.tables.describe(table, count_rows=count_rows)
+
+    def append_audit(self, table: ObjectName, record: dict[str, Any]) -> None:
+        """One row (RECORDED_AT, RECORD as JSON text) appended in one transaction; the table is made by
+        the first record."""
+        import json
+        from datetime import datetime, timezone
+
+        import pyarrow as pa
+
+        row = pa.table(
+            {"RECORDED_AT": [datetime.now(timezone.utc)], "RECORD": [json.dumps(record, sort_keys=True)]}
+        )
+        self.tables.write(qualify(table, self.default_schema()), row, mode="append")
 
     def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
         return self.warehouse.describe_query(query, count_rows=count_rows)

@@ -6,7 +6,7 @@ import what they need when first called, so the server starts as fast as an empt
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from snowbatch.backends.snowflake.joblist import JobLister
 from snowbatch.backends.snowflake.jobs import Jobs
@@ -133,6 +133,9 @@ class SnowflakeBackend:
     # --- data --------------------------------------------------------------------------------
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         return self._tables.describe_table(self._qualify(table), count_rows=count_rows)
+
+    def append_audit(self, table: ObjectName, record: dict[str, Any]) -> None:
+        self._tables.append_audit(self._qualify(table), record)
 
     def describe_query(self, query: str, *, count_rows: bool = False) -> RelationInfo:
         return self._warehouse.describe_query(query, count_rows=count_rows)

@@ -1,6 +1,10 @@
-"""Input relations: columns from DESCRIBE TABLE, and a row count only when asked and cheap."""
+"""Input relations: columns from DESCRIBE TABLE, and a row count only when asked and cheap; and the
+audit table's records."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.core.errors import BackendFailure, NotFound
@@ -13,6 +17,7 @@ COUNT_TIMEOUT_SECONDS = 20  # a COUNT(*) on a table is a metadata lookup; on a v
 class Tables:
     def __init__(self, sessions: SessionProvider) -> None:
         self._s = sessions
+        self._audit_tables: set[str] = set()  # created (or found) by this process: one CREATE each
 
     def describe_table(self, table: ObjectName, *, count_rows: bool) -> RelationInfo:
         # DESCRIBE TABLE also answers for views (documented alias behaviour: UNVERIFIED on a live account).
@@ -44,3 +49,20 @@ class Tables:
             except BackendFailure:  # timed out or failed: the count is optional
                 count = None
         return RelationInfo(source=str(table), columns=columns, row_count=count)
+
+    def append_audit(self, table: ObjectName, record: dict[str, Any]) -> None:
+        """F60: the table is made once if missing; each record is one INSERT … SELECT with PARSE_JSON
+        (a VARIANT is inserted through SELECT, not VALUES: d:to-variant), the JSON bound, never inlined."""
+        if str(table) not in self._audit_tables:
+            self._s.rows(
+                f"CREATE TABLE IF NOT EXISTS {table.sql} (RECORDED_AT TIMESTAMP_LTZ, RECORD VARIANT)",
+                context=f"Creating the audit table {table}",
+                grant_hint="CREATE TABLE on the schema (or INSERT on the existing table).",
+            )
+            self._audit_tables.add(str(table))
+        self._s.rows(
+            f"INSERT INTO {table.sql} (RECORDED_AT, RECORD) SELECT CURRENT_TIMESTAMP(), PARSE_JSON(?)",
+            [json.dumps(record, sort_keys=True)],
+            context=f"Adding a record to the audit table {table}",
+            grant_hint="INSERT on the audit table.",
+        )
