@@ -162,7 +162,8 @@ def build(acct: FakeAccount) -> Routes:
         return Result.status(f"Table {key[2]} successfully created.")
 
     @r.add(
-        rf"INSERT INTO (?P<t>{FQN}) \(RECORDED_AT, RECORD\) SELECT CURRENT_TIMESTAMP\(\), PARSE_JSON\(\?\)", "F60"
+        rf"INSERT INTO (?P<t>{FQN}) \(RECORDED_AT, RECORD\) SELECT CURRENT_TIMESTAMP\(\), PARSE_JSON\(\?\)",
+        "F60",
     )
     def insert_audit_record(conn: FakeConnection, st: Statement, m: re.Match[str]) -> Result:
         key = qualify(conn, m["t"])
