@@ -9,6 +9,7 @@ Speaks only to the Backend protocol, so both backends give the same kinds of evi
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from snowbatch.core.names import Identifier, ObjectName
 from snowbatch.core.records import WAREHOUSE, JobInfo, runs_on
 from snowbatch.core.requests import BatchJobSpec
 
+log = logging.getLogger("snowbatch")
 RECENT_JOBS = 50  # how far back the jobs list is searched for a finished run of the same version
 # A summary is approved as it was shown: a gated call asks again if its question changes, and fresh
 # timings would change it. So a run's cost line is measured once and kept while an approval can last.
@@ -89,6 +91,9 @@ def sample_evidence(backend: Backend, run_spec: Any, rows: int | None, where: st
             backend.run_in_warehouse(run_spec, preview_limit=n, max_cell_chars=40)
             timings.append(time.perf_counter() - started)
     except SnowbatchError:
+        return None
+    except Exception:  # an estimate is optional: a library failing on the sample must not fail the plan
+        log.warning("timing a sample of %s failed; the estimate says unknown", run_spec.model, exc_info=True)
         return None
     return from_samples(small, timings[0], large, timings[1], where)
 

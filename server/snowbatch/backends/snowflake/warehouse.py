@@ -144,6 +144,15 @@ class SnowflakeWarehouse:
 
         model = ObjectName.parse(spec.model, what="model")
         assert model.database is not None and model.schema is not None
+        if "'" in model.name.name:
+            # Registry.get_model sends SHOW MODELS LIKE '<resolved name>' without escaping it (snowflake-ml
+            # 2.6 model/_client/sql/model.py show_models): a quote would break that statement.
+            raise InvalidRequest(
+                f"snowflake-ml cannot look up model {model} for a warehouse run: its name holds a quote ('), "
+                "which Registry.get_model puts unescaped into a SHOW MODELS LIKE literal.",
+                "Log the model under a name without a single quote, or call it in SQL with the "
+                "sql_model_function template (generate_code).",
+            )
         key = (model.database.name, model.schema.name, self._s.generation)
         if key not in self._registries:  # construction costs 3 statements; keep one per schema and session
             self._registries[key] = Registry(
