@@ -1,7 +1,9 @@
-"""`python -m bench`: startup, context economy, SQL round trips and local throughput, as ratios in one run.
+"""`python -m bench`: startup, context economy, SQL round trips, local throughput and the local job against a
+hand-written script (peer), as ratios in one run.
 
 Prints one table; `--json PATH` keeps every figure, `--markdown PATH` writes the table as Markdown (for
-docs/benchmarks.md). `--quick` shrinks the throughput sizes (100k / 1M rows) for a smoke run.
+docs/benchmarks.md). `--quick` shrinks the throughput sizes (100k / 1M rows) and runs the peer at 2M rows
+only, once each; `--only peer --peer-rows 2000000` is the quick look at the job's own cost.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any
 
 from bench.common import Row, Section, fmt_number, fmt_target, machine, verdict
 
-SECTIONS = ("startup", "context", "evals", "roundtrips", "throughput")
+SECTIONS = ("startup", "context", "evals", "roundtrips", "throughput", "peer")
+PEER_ROWS = (2_000_000, 10_000_000)
 
 
 def _quiet() -> None:
@@ -75,6 +78,20 @@ async def _run(args: argparse.Namespace) -> list[Section]:
             )
 
         await timed("throughput", tp())
+    if "peer" in only:
+        import anyio
+
+        from bench import peer
+
+        peer_rows = tuple(args.peer_rows or ((PEER_ROWS[0],) if args.quick else PEER_ROWS))
+        reps = args.peer_reps or (1 if args.quick else 3)
+
+        async def vs_script() -> Section:
+            return await anyio.to_thread.run_sync(
+                lambda: peer.run(sizes=peer_rows, workdir=args.workdir, reps=reps)
+            )
+
+        await timed("peer", vs_script())
     return out
 
 
@@ -132,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-evals", action="store_true", help="skip running the eval scenarios")
     parser.add_argument("--no-logreg", action="store_true", help="throughput: only the random forest")
     parser.add_argument("--workdir", type=Path, default=None, help="where the throughput account goes (tmp)")
+    parser.add_argument(
+        "--peer-rows", type=int, action="append", help="peer: table sizes (repeat; default 2M and 10M)"
+    )
+    parser.add_argument(
+        "--peer-reps", type=int, default=None, help="peer: runs of each contender (default 3)"
+    )
     parser.add_argument(
         "--install-official",
         action="store_true",

@@ -118,10 +118,26 @@ class JobRun:
     peak_one_mib: float
     procs: int
     rows_out: int | None
+    peak_worker_mib: float | None = None  # the runner's own figure: largest scoring process (getrusage)
+    waited_s: float | None = None  # runner: model loaded, then waiting for the input snapshot
 
 
 _LOADED = re.compile(r"model loaded in ([\d.]+)s")
 _DONE = re.compile(r"job done: (\d+) rows in ([\d.]+)s")
+_WORKERS = re.compile(r"rows in \d+ batches over (\d+) worker")
+_PEAK = re.compile(r"peak RSS of a scoring process: ([\d.]+) MiB")
+_WAITED = re.compile(r"then waited ([\d.]+)s for the input snapshot")
+
+
+def _runner_facts(log: str) -> tuple[int | None, float | None, float | None]:
+    """(workers the runner used, peak RSS of its scoring processes in MiB, seconds it waited for the
+    input snapshot after loading the model), from its log lines."""
+    workers, peak, waited = _WORKERS.search(log), _PEAK.search(log), _WAITED.search(log)
+    return (
+        int(workers[1]) if workers else None,
+        float(peak[1]) if peak else None,
+        float(waited[1]) if waited else None,
+    )
 
 
 def _phases(log: str) -> tuple[float | None, float | None]:
@@ -137,7 +153,17 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def run_job(backend: Any, kind: str, rows: int, workers: int, *, timeout: float = 600) -> JobRun:
+def run_job(
+    backend: Any,
+    kind: str,
+    rows: int,
+    workers: int | None,
+    *,
+    function: str = "PREDICT",
+    timeout: float = 600,
+    poll: float = 0.05,
+) -> JobRun:
+    """One job end to end (submit → DONE seen); `workers` None leaves the count to the pool (auto)."""
     from snowbatch.backends.local.jobstate import JobFiles
     from snowbatch.core.names import ObjectName, StageLocation
     from snowbatch.core.requests import BatchJobRequest, Scaling
@@ -146,9 +172,9 @@ def run_job(backend: Any, kind: str, rows: int, workers: int, *, timeout: float 
     db, sc = samples.DATABASE, samples.SCHEMA
     request = BatchJobRequest(
         model=f"{db}.{sc}.{MODELS[kind]}",
-        function="PREDICT",
+        function=function,
         input={"kind": "table", "table": f"{db}.{sc}.{table_name(rows)}"},
-        output_stage=f"@{db}.{sc}.{STAGE}/{kind}-{rows}-{workers}w-{time.time_ns()}/",
+        output_stage=f"@{db}.{sc}.{STAGE}/{kind}-{rows}-{workers or 'auto'}w-{time.time_ns()}/",
         compute_pool=POOL,
         mode="error",
         scaling=Scaling(num_workers=workers),
@@ -170,19 +196,21 @@ def run_job(backend: Any, kind: str, rows: int, workers: int, *, timeout: float 
                 break
             if time.perf_counter() - started > timeout:
                 raise TimeoutError(f"bench job {job.job_id} still {info.status} after {timeout}s")
-            time.sleep(0.05)
+            time.sleep(poll)
     finally:
         sampler.stop()
     total_s = time.perf_counter() - started
     if info.status != "DONE":
         log = files.log_file.read_text(errors="replace")[-2000:] if files.log_file.exists() else ""
         raise RuntimeError(f"bench job ended {info.status}: {info.message}\n{log}")
-    load_s, load_and_score = _phases(files.log_file.read_text(errors="replace"))
+    log = files.log_file.read_text(errors="replace")
+    load_s, load_and_score = _phases(log)
+    used, peak_worker, waited = _runner_facts(log)
     out = backend.inspect_output(StageLocation.parse(info.output_location or ""))
     result = JobRun(
         kind=kind,
         rows=rows,
-        workers=workers,
+        workers=used or workers or 0,
         total_s=total_s,
         submit_s=submit_s,
         runner_s=_seconds_between(
@@ -195,6 +223,8 @@ def run_job(backend: Any, kind: str, rows: int, workers: int, *, timeout: float 
         peak_one_mib=sampler.peak_one_mib,
         procs=sampler.peak_procs,
         rows_out=out.rows,
+        peak_worker_mib=peak_worker,
+        waited_s=waited,
     )
     # keep the disk bounded: the input snapshot and the results are not needed any more
     shutil.rmtree(files.dir, ignore_errors=True)

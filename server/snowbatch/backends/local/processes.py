@@ -46,15 +46,15 @@ def proc_stat(pid: int) -> list[str] | None:
         return None
 
 
-def start_detached(files: JobFiles, module: str) -> None:
-    """Start `python -m <module> <job dir>` in its own session, logging to the job's log, and record
+def start_detached(files: JobFiles, module: str, *args: str) -> None:
+    """Start `python -m <module> <job dir> [args]` in its own session, logging to the job's log, and record
     the facts that later tell this process apart from any other (pid, group, start stamp, boot)."""
     log = files.log_file.open("ab")
     env = dict(os.environ)
     src = str(Path(__file__).resolve().parents[3])  # so the process imports this same snowbatch
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.Popen(
-        [sys.executable, "-m", module, str(files.dir)],
+        [sys.executable, "-m", module, str(files.dir), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
