@@ -10,10 +10,12 @@ import pytest
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from snowbatch.backends.local.backend import LocalBackend
     from snowbatch.backends.local.seed import seed_local_account
+    from tests.prebuilt import prebuilt
 
-    home = tmp_path_factory.mktemp("seeded") / "home"
-    seed_local_account(LocalBackend(home), rows=3000)
-    return home
+    def seed(home: Path) -> None:
+        seed_local_account(LocalBackend(home), rows=3000)
+
+    return prebuilt("seeded", seed, tmp_path_factory.mktemp("seeded"))
 
 
 @pytest.fixture

@@ -135,6 +135,10 @@ class FakeAccount:
         """Make statements matching `pattern` fail as an access-control error for the current role."""
         self.denials.append(Denial(pattern, message, errno))
 
+    def fail(self, pattern: str, message: str, errno: int, sqlstate: str = "42000") -> None:
+        """Make statements matching `pattern` fail with this error (a message as Snowflake would word it)."""
+        self.denials.append(Denial(pattern, message, errno, sqlstate, access=False))
+
     # --- connecting ---------------------------------------------------------------------------
     def connect(
         self,
@@ -182,9 +186,8 @@ class FakeAccount:
             )
         for denial in self.denials:
             if re.search(denial.pattern, stmt.sql, re.I | re.S):
-                raise fake_error(
-                    f"SQL access control error:\n{denial.message}", denial.errno, denial.sqlstate, stmt.sql
-                )
+                text = f"SQL access control error:\n{denial.message}" if denial.access else denial.message
+                raise fake_error(text, denial.errno, denial.sqlstate, stmt.sql)
         if stmt.kind == "describe":  # F42: Snowpark asks for a query's columns without running it
             with self._lock:
                 self.answered.append((stmt, ("F42",)))

@@ -140,3 +140,4 @@ class Denial:
     message: str
     errno: int = 3001
     sqlstate: str = "42501"
+    access: bool = True  # an access-control error; else the message as it is (any other failure)

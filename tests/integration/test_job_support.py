@@ -8,9 +8,9 @@ decides exactly when a batch may finish, without timing guesses) and then sleeps
 
 # No `from __future__ import annotations`: snowflake-ml reads Sleepy.predict's annotations at runtime.
 import contextlib
+import functools
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +26,7 @@ from snowbatch.backends.local.jobstate import JobFiles
 from snowbatch.core.names import Identifier, ObjectName, StageLocation
 from snowbatch.core.records import JobInfo
 from snowbatch.core.requests import BatchJobSpec, ResolvedInput, SaveMode
+from tests.prebuilt import prebuilt
 
 SLEEPY = "ML.PUBLIC.SLEEPY"
 STAGE = "@ML.PUBLIC.BATCH_OUT"
@@ -47,32 +48,31 @@ class Sleepy(custom_model.CustomModel):
         return pd.DataFrame({"Y": X["X"] * 2})
 
 
-_TEMPLATE: dict[str, Path] = {}
+def _build_template(home: Path) -> None:
+    """The account: the output stage (SSE), CPU_POOL and SLEEPY."""
+    backend = LocalBackend(home)
+    # Admin-level create (as `snowbatch local put --create-stage`): the account has no database yet,
+    # and the tool-facing create_stage, like Snowflake, needs one.
+    backend.stages.create(ObjectName.parse(STAGE.lstrip("@")), comment="job-control tests")
+    backend.create_compute_pool(
+        Identifier("CPU_POOL"),
+        instance_family="CPU_X64_S",
+        min_nodes=1,
+        max_nodes=1,
+        auto_suspend_secs=3600,
+    )
+    backend.registry.log_model(
+        ObjectName.parse(SLEEPY),
+        Identifier("V1"),
+        Sleepy(custom_model.ModelContext()),
+        sample_input=pd.DataFrame({"X": [1.0, 2.0], "DELAY": [0.0, 0.0], "HOLD": ["", ""]}),
+    )
 
 
+@functools.cache
 def _template_home() -> Path:
-    """The account, built once per session: the output stage (SSE), CPU_POOL and SLEEPY."""
-    if "home" not in _TEMPLATE:
-        home = Path(tempfile.mkdtemp(prefix="snowbatch-jobs-template-")) / "home"
-        backend = LocalBackend(home)
-        # Admin-level create (as `snowbatch local put --create-stage`): the account has no database yet,
-        # and the tool-facing create_stage, like Snowflake, needs one.
-        backend.stages.create(ObjectName.parse(STAGE.lstrip("@")), comment="job-control tests")
-        backend.create_compute_pool(
-            Identifier("CPU_POOL"),
-            instance_family="CPU_X64_S",
-            min_nodes=1,
-            max_nodes=1,
-            auto_suspend_secs=3600,
-        )
-        backend.registry.log_model(
-            ObjectName.parse(SLEEPY),
-            Identifier("V1"),
-            Sleepy(custom_model.ModelContext()),
-            sample_input=pd.DataFrame({"X": [1.0, 2.0], "DELAY": [0.0, 0.0], "HOLD": ["", ""]}),
-        )
-        _TEMPLATE["home"] = home
-    return _TEMPLATE["home"]
+    """The account, built once per session (tests/prebuilt.py)."""
+    return prebuilt("jobs", _build_template)
 
 
 def new_home(tmp_path: Path) -> Path:

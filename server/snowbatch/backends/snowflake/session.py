@@ -64,8 +64,8 @@ class SessionProvider:
         return self._config
 
     def secrets(self) -> list[str]:
-        if self._factory is not None:
-            return []
+        """Every secret in the settings and the environment, scrubbed from any error that leaves: an
+        injected session factory changes how the session is made, not which values must never show."""
         return self.config().secrets()
 
     def get(self) -> Any:
