@@ -209,3 +209,19 @@ async def test_jobs_still_being_submitted_or_refused_are_listed_once_with_why(fa
     assert sorted(jobs) == sorted([building, refused]) and page["total"] == 2
     assert jobs[building]["status"] in ("PENDING", "RUNNING", "DONE")
     assert jobs[refused]["status"] == "FAILED" and "Insufficient privileges" in jobs[refused]["message"]
+
+
+async def test_a_job_of_another_schema_is_not_listed_even_while_it_is_submitted(fake: Fake) -> None:
+    fake.account.add_database("ML", "PUBLIC_2")
+    fake.account.image_build_seconds = 120
+    async with Client(fake.server) as client:
+        plan = await call(client, "plan_batch_job", {**TABLE_PLAN, "job_name": "ML.PUBLIC_2.ELSEWHERE"})
+        elsewhere = await approve_and_submit(client, plan)
+        here = await approve_and_submit(client, await call(client, "plan_batch_job", TABLE_PLAN))
+        page = await call(client, "list_jobs", {})
+        fake.account.release_builds()
+        assert fake.backend._jobs.submitter.join(elsewhere, 30) and fake.backend._jobs.submitter.join(
+            here, 30
+        )
+    assert elsewhere == "ML.PUBLIC_2.ELSEWHERE"
+    assert [j["job_id"] for j in page["items"]] == [here] and page["total"] == 1

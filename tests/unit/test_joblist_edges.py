@@ -78,3 +78,18 @@ def test_a_cursor_splits_at_its_last_separator() -> None:
         "2026-01-01T09:00:00+00:00|ML.PUBLIC.A",
         "B",
     )
+
+
+def test_a_time_recorded_without_a_zone_is_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert sort_key("2026-01-01T09:00:00") == "2026-01-01T09:00:00+00:00"
+        assert sort_key(datetime(2026, 1, 1, 9, 0)) == "2026-01-01T09:00:00+00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
