@@ -23,15 +23,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.hardening.test_spec_output import sleepy_job
 from tests.integration.test_job_support import (
-    SLEEPY,
-    STAGE,
     eventually,
     group_members,
     job_files,
@@ -47,7 +45,6 @@ from tests.integration.test_job_support import (
 from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.backends.local.processes import stop_group
 from snowbatch.core.records import JobInfo
-from snowbatch.core.requests import BatchJobSpec, ResolvedInput
 
 GONE_WITHIN = 5.0  # seconds for a stopped job's processes to be gone (a held worker would wait 120 s)
 
@@ -70,20 +67,7 @@ def held_job(backend: LocalBackend, never: Path, *, first_batch_fails: bool = Fa
         }
         for i in range(8)
     ]
-    spec = BatchJobSpec(
-        model=SLEEPY,
-        version="V1",
-        function_name="PREDICT",
-        target_method="predict",
-        input=ResolvedInput(kind="rows", rows=rows, row_count=len(rows)),
-        output_stage=f"{STAGE}/stop/",
-        compute_pool="CPU_POOL",
-        mode="error",
-        job_name=f"JOB_{uuid.uuid4().hex[:10].upper()}",
-        max_batch_rows=2,
-        num_workers=2,
-    )
-    return backend.submit_job(spec)
+    return backend.submit_job(sleepy_job(rows, batch_rows=2, workers=2, folder="stop"))
 
 
 def running_with_workers(backend: LocalBackend, home: Path, job: JobInfo) -> dict[str, Any]:

@@ -59,14 +59,17 @@ def home(tmp_path: Path) -> Iterator[Path]:
     reap_jobs(home)
 
 
-def sleepy_job(rows: list[dict[str, Any]], *, batch_rows: int, workers: int) -> BatchJobSpec:
+def sleepy_job(
+    rows: list[dict[str, Any]], *, batch_rows: int, workers: int, folder: str = "spec"
+) -> BatchJobSpec:
+    """A job of the sample SLEEPY model on inline rows (each row can sleep, hold or fail)."""
     return BatchJobSpec(
         model=SLEEPY,
         version="V1",
         function_name="PREDICT",
         target_method="predict",
         input=ResolvedInput(kind="rows", rows=rows, row_count=len(rows)),
-        output_stage=f"{STAGE}/spec/",
+        output_stage=f"{STAGE}/{folder}/",
         compute_pool="CPU_POOL",
         mode="error",
         job_name=f"JOB_{uuid.uuid4().hex[:10].upper()}",
