@@ -245,12 +245,23 @@ def store_table(acct: FakeAccount, key: Key, frame: pd.DataFrame) -> None:
     acct.tables[key] = [(str(r[0]), _DUCK_TYPES.get(str(r[1]), "VARIANT")) for r in types]
 
 
-def load_into_table(acct: FakeAccount, key: Key, stage: FakeStage, prefix: str) -> list[tuple[Any, ...]]:
+def load_into_table(
+    acct: FakeAccount, key: Key, stage: FakeStage, prefix: str, pattern: str, query: str
+) -> list[tuple[Any, ...]]:
+    """COPY INTO <table> (F24): a bulk load applies PATTERN "to the entire storage location"
+    (d:copy-into-table), taken here as the name its load output gives a file, `<stage>/<path>`, matched
+    whole (the page's `.*sales.*[.]csv` loads "only uncompressed CSV files"). Every file under the
+    location counts, subfolders too; a matched file that is no Parquet fails the statement."""
     rows = []
     for p in _files(stage, prefix):
-        if p.suffix != ".parquet":
+        if not re.fullmatch(pattern, f"{stage.name.lower()}/{p.relative_to(stage.folder).as_posix()}", re.S):
             continue
-        frame = pd.read_parquet(p)
+        try:
+            frame = pd.read_parquet(p)
+        except Exception:
+            raise fake_error(
+                f"Error parsing the parquet file: {p.name} is not a Parquet file.", 100152, "22000", query
+            ) from None
         acct.db.register("_frame", frame)
         acct.db.execute(f'INSERT INTO "{key[0]}"."{key[1]}"."{key[2]}" BY NAME SELECT * FROM _frame')
         acct.db.unregister("_frame")

@@ -1,7 +1,8 @@
 """Cancel and status on the Snowflake backend, over the SQL-level fake account:
 
-- a job still being submitted (its image building) cannot be cancelled yet: an approved cancel says so
-  and sends nothing (the summary is given first: the build may end before the yes);
+- a job still being submitted (its image building) cannot be cancelled yet: the cancel is refused before
+  anyone is asked (no summary, no confirmation token, nothing sent), and once the job service exists the
+  cancel is asked for and done;
 - cancel uses the documented SELECT form when the account refuses snowflake-ml's CALL form as a syntax
   error, and any other refusal (privileges) is reported as it is, without a second statement;
 - a status Snowflake reports that snowbatch does not know is UNKNOWN with the raw value, never a guess;
@@ -64,11 +65,10 @@ async def test_a_job_whose_image_is_still_building_cannot_be_cancelled_yet(fake:
     fake.account.image_build_seconds = 120
     async with Client(fake.server) as client:
         job = await approve_and_submit(client, await call(client, "plan_batch_job", TABLE_PLAN))
-        asked = await call(client, "cancel_job", {"job_id": job})
-        error = await error_of(
-            client, "cancel_job", {"job_id": job, "confirmation_token": asked["confirmation_token"]}
-        )
-        assert "still being submitted" in error["problem"] and "wait_for_job" in error["next_step"]
+        error = await error_of(client, "cancel_job", {"job_id": job})  # refused before any question
+        assert error["code"] == "invalid_request"  # an error, not a summary with a confirmation_token
+        assert "still being submitted" in error["problem"] and "no job service" in error["problem"]
+        assert "wait_for_job" in error["next_step"] and "cancel_job" in error["next_step"]
         assert fake.cancels() == []
         fake.account.release_builds()
         assert fake.backend._jobs.submitter.join(job, 30)

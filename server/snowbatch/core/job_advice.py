@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 from snowbatch.core.errors import InvalidRequest
-from snowbatch.core.records import JobInfo
+from snowbatch.core.records import SUBMITTING, JobInfo
 
 Audience = Literal["assistant", "person"]
 
@@ -78,12 +78,25 @@ def next_step(job: JobInfo, audience: Audience = "assistant") -> str:
 
 
 def cancel_summary(job: JobInfo, audience: Audience = "assistant") -> str:
-    """What cancelling `job` does, for the person to approve; a finished job is refused before any
-    approval is asked: there is nothing to cancel."""
+    """What cancelling `job` does, for the person to approve. What a cancel cannot do is refused before
+    any approval is asked: a finished job has nothing to cancel, and a job still being submitted has no
+    job service yet that Snowflake could cancel (its message starts with SUBMITTING)."""
     if job.is_terminal:
         raise InvalidRequest(
             f"Job {job.job_id} is already {job.status}; there is nothing to cancel.",
             _say("Use {inspect} to see what it wrote, or {delete} to remove its record.", job, audience),
+        )
+    if (job.message or "").startswith(SUBMITTING):
+        raise InvalidRequest(
+            f"Job {job.job_id} is still being submitted (its input is being staged and, on a version's "
+            "first run, its container image built), so Snowflake has no job service to cancel yet. "
+            "Nothing was done.",
+            _say(
+                "{Wait} (with a short timeout) until its message no longer says it is being submitted — "
+                "a first build takes minutes — then {cancel} again.",
+                job,
+                audience,
+            ),
         )
     prog = job.progress
     done_rows = ""

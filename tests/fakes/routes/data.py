@@ -211,7 +211,7 @@ def build(acct: FakeAccount) -> Routes:
         if key not in acct.tables:
             raise not_found("Table", ".".join(key), st.sql)
         stage, prefix = stagefiles.locate(acct, conn, m["loc"], st.sql)
-        rows = stagefiles.load_into_table(acct, key, stage, prefix)
+        rows = stagefiles.load_into_table(acct, key, stage, prefix, unquote(m["pattern"]), st.sql)
         cols = [
             Column("file"),
             Column("status"),

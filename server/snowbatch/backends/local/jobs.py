@@ -18,7 +18,7 @@ from typing import Any
 
 from snowbatch.backends.local.account import LocalAccount
 from snowbatch.backends.local.job_inputs import snapshot_job_output, snapshot_query
-from snowbatch.backends.local.jobstate import JobFiles, now_iso
+from snowbatch.backends.local.jobstate import JobFiles, StateLocked, now_iso
 from snowbatch.backends.local.pools import LocalPools
 from snowbatch.backends.local.processes import (
     group_alive,
@@ -30,7 +30,7 @@ from snowbatch.backends.local.processes import (
 from snowbatch.backends.local.registry import LocalRegistry
 from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
-from snowbatch.core.errors import Conflict, InvalidRequest, NotFound
+from snowbatch.core.errors import BackendFailure, Conflict, InvalidRequest, NotFound
 from snowbatch.core.joblist import Entry, page_newest_first, sort_key
 from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 from snowbatch.core.output import occupants
@@ -321,16 +321,28 @@ class LocalJobs:
                 f"Job {job_id} is already {info.status}; there is nothing to cancel.",
                 "Use inspect_output to see what it wrote, or delete_job to remove it.",
             )
-        state = files.transition(ACTIVE, status="CANCELLING")
+        try:  # CANCELLING tells the runner a worker's death is this cancel, not a failure
+            state = files.transition(ACTIVE, lock_timeout=LOCK_WAIT_SECONDS, status="CANCELLING")
+        except StateLocked:  # its holder is frozen (e.g. the runner, stopped inside an update): stop anyway
+            state = files.read_state()  # (state.json is replaced atomically: readable without the lock)
         if state is None:  # it finished on its own a moment ago
             return self.cancel(job_id, grace_seconds=grace_seconds)
         pgid = int(state.get("pgid") or state.get("pid") or 0)
         if pgid:
-            stop_group(pgid, grace_seconds=grace_seconds)
+            stop_group(pgid, grace_seconds=grace_seconds)  # the frozen holder is gone with its lock
         if files.read_state().get("status") == "DONE":  # it completed before the signal landed
             return self._info(files)
         self._discard_unfinished(files)
-        files.update_state(status="CANCELLED", completed_on=now_iso(), message="cancelled on request")
+        try:  # FAILED too: a worker's death may surface in a runner that had not seen CANCELLING
+            end = dict(status="CANCELLED", completed_on=now_iso(), message="cancelled on request")
+            files.transition((*ACTIVE, "FAILED"), lock_timeout=LOCK_WAIT_SECONDS * 5, **end)
+        except StateLocked:
+            raise BackendFailure(
+                f"Job {job_id}'s processes were stopped, but another process holds its state file's lock, "
+                "so CANCELLED could not be recorded.",
+                f"Find the process holding {files.dir / '.state.lock'} (e.g. with `fuser`) and end it; "
+                "wait_for_job then shows how the job ended.",
+            ) from None
         return self._info(files)
 
     def _discard_unfinished(self, files: JobFiles) -> None:
@@ -355,6 +367,7 @@ class LocalJobs:
 
 
 ACTIVE = ("PENDING", "RUNNING", "CANCELLING")  # statuses a job moves on from
+LOCK_WAIT_SECONDS = 2.0  # cancel's wait for the state lock before it stops the job without it
 START_GRACE_SECONDS = 60.0  # a job without a process this long after submit will never start
 MAX_LOG_LINE = 500
 

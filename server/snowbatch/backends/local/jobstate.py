@@ -7,6 +7,7 @@ an atomic replace, so neither loses the other's fields and no reader sees half a
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,10 @@ from snowbatch.backends.local.account import read_json, write_json_atomic
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
+
+
+class StateLocked(TimeoutError):
+    """The state file's lock stayed taken for the whole bounded wait (its holder is frozen or hung)."""
 
 
 class JobFiles:
@@ -59,16 +64,24 @@ class JobFiles:
         state, _ = self._update(None, changes)
         return state
 
-    def transition(self, when: Collection[str], **changes: Any) -> dict[str, Any] | None:
+    def transition(
+        self, when: Collection[str], *, lock_timeout: float | None = None, **changes: Any
+    ) -> dict[str, Any] | None:
         """Apply `changes` only if the status is one of `when` (checked under the lock); the new state,
-        or None when the status had already moved on (e.g. the runner finished first)."""
-        state, applied = self._update(when, changes)
+        or None when the status had already moved on (e.g. the runner finished first).
+
+        With `lock_timeout`, waits at most that long for the lock, then raises StateLocked (nothing
+        changed); without it, waits for as long as the lock is held.
+        """
+        state, applied = self._update(when, changes, lock_timeout)
         return state if applied else None
 
-    def _update(self, when: Collection[str] | None, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def _update(
+        self, when: Collection[str] | None, changes: dict[str, Any], lock_timeout: float | None = None
+    ) -> tuple[dict[str, Any], bool]:
         self.dir.mkdir(parents=True, exist_ok=True)
         with (self.dir / ".state.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock(lock.fileno(), lock_timeout)
             try:
                 state = self.read_state() if self.state_file.exists() else {}
             except (ValueError, OSError):  # unreadable or not a state: start it afresh
@@ -78,6 +91,22 @@ class JobFiles:
             state.update(changes)
             write_json_atomic(self.state_file, state)
             return state, True
+
+
+def _lock(fd: int, timeout: float | None) -> None:
+    """flock(LOCK_EX) on `fd`: blocking without a timeout, else polled until the deadline."""
+    if timeout is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise StateLocked(f"the job state lock was still held after {timeout:g}s") from None
+            time.sleep(0.02)
 
 
 def job_process_main(run: Callable[[Path], int]) -> None:

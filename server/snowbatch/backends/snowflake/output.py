@@ -13,6 +13,7 @@ from typing import Any
 
 from snowbatch.backends.snowflake.session import SessionProvider
 from snowbatch.backends.snowflake.stages import STAGE_GRANT, Stages, relative_path
+from snowbatch.core.copy_pattern import direct_parts_pattern
 from snowbatch.core.errors import Conflict, NotFound
 from snowbatch.core.names import Identifier, ObjectName, StageLocation, sql_string
 from snowbatch.core.output import assess_output, result_parts
@@ -26,9 +27,18 @@ class Output:
 
     def _listing(self, location: StageLocation) -> list[OutputFile]:
         """Every file below the location (LIST), as the judge in core.output takes them."""
+        return [file for _, file in self._named_listing(location)]
+
+    def _named_listing(self, location: StageLocation) -> list[tuple[str, OutputFile]]:
+        """Each file below the location with the name LIST gave it (F17)."""
         loc = location.as_directory()
         return [
-            OutputFile(path=f"@{loc.stage}/{relative_path(str(row['name']))}", size=int(row.get("size") or 0))
+            (
+                str(row["name"]),
+                OutputFile(
+                    path=f"@{loc.stage}/{relative_path(str(row['name']))}", size=int(row.get("size") or 0)
+                ),
+            )
             for row in self._stages.list_rows(loc)
         ]
 
@@ -78,7 +88,14 @@ class Output:
     def save_results_to_table(self, location: StageLocation, table: ObjectName, *, mode: str) -> int:
         assert table.database and table.schema
         loc = location.as_directory()
-        parquet = self._result_files(loc)
+        # Only the parts directly in the folder: snowflake-ml stages the job's input as Parquet in a
+        # subfolder of the output (`_temporary/`, `_snowflake_temporary/<uuid>/`), which is no result.
+        named = [
+            (n, f)
+            for n, f in self._named_listing(loc)
+            if _directly_in(loc, f) and f.path.endswith(".parquet")
+        ]
+        parquet = [f for _, f in named]
         file_format = ObjectName(Identifier("SNOWBATCH_PARQUET"), table.schema, table.database)
         create = {
             "error": "CREATE TABLE",
@@ -110,13 +127,20 @@ class Output:
             raise Conflict(
                 f"Table {table} already exists.", "Use mode='append' or 'overwrite', or another table."
             ) from None
+        listed_prefix = named[0][0][: len(named[0][0]) - len(first)]  # as LIST names the folder (F17)
+        pattern = direct_parts_pattern(loc.path, listed_prefix=listed_prefix, stage_name=loc.stage.name.name)
         loaded = self._s.rows(
             f"COPY INTO {table.sql} FROM {loc.sql} FILE_FORMAT = (FORMAT_NAME = {file_format.sql}) "
-            f"MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PATTERN = '.*[.]parquet'",
+            f"MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PATTERN = {sql_string(pattern)}",
             context=f"Loading results into {table}",
             grant_hint=grant,
         )
         return sum(int(r.get("rows_loaded") or 0) for r in loaded)
+
+
+def _directly_in(location: StageLocation, file: OutputFile) -> bool:
+    inner = StageLocation.parse(file.path).path[len(location.path) :]
+    return "/" not in inner
 
 
 def _regex(name: str) -> str:
