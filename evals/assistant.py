@@ -258,6 +258,9 @@ class Assistant(WarehouseFlow, ChainFlow, MediaFlow, IncrementalFlow):
         submitted = await self.rec.ok(
             "submit_batch_job", {"plan_id": plan["plan_id"], "confirmation_token": plan["confirmation_token"]}
         )
+        if "schedule" in (submitted.get("result") or {}):  # a scheduled plan: a task, no job now
+            self.observed["schedule"] = submitted["result"]["schedule"]
+            return None
         job_id = str((submitted.get("result") or {})["job_id"])
         self.observed["jobs"].append(job_id)
         return job_id

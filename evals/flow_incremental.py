@@ -1,7 +1,8 @@
 """The scripted assistant's incremental scoring (a mixin of evals.assistant.Assistant): new rows every
 night. batch-inference-jobs Step 2: `only_new: {"key": …, "against": <results table>}` makes the plan
 score and count only the keys not yet in the results table; after the job, its verified output is
-appended to that table (`save_results_to_table`, mode append: gated, one yes)."""
+appended to that table (`save_results_to_table`, mode append: gated, one yes). With `schedule` (and a
+`job_name`) the one yes to the plan creates a task that does both on the cron instead of a job now."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class IncrementalFlow(FlowBase):
         wanted = self.facts.get("only_new")
         if wanted and isinstance(request.get("input"), dict) and request["input"].get("kind") == "table":
             request["input"] = {**request["input"], "only_new": dict(wanted)}
+            if self.facts.get("schedule"):  # "every night": the same request on a cron, named (Step 2)
+                request["schedule"] = self.facts["schedule"]
+                request["job_name"] = self.facts["job_name"]
 
     def nothing_new(self, request: dict[str, Any], failing: list[dict[str, Any]]) -> bool:
         """Step 4 — an only_new plan whose one failing check is row_count ("No new rows: …"): there is

@@ -64,6 +64,9 @@ def observed(t: Transcript) -> dict[str, Any]:
     sql_form = _last(calls, "generate_code", lambda c: bool(c.args.get("preview_rows")))
     if sql_form and sql_form.structured and sql_form.structured.get("preview"):
         out["sql_form_preview"] = sql_form.structured["preview"]
+    scheduled = _last(calls, "submit_batch_job", lambda c: c.status == "done")
+    if scheduled and scheduled.structured:
+        out["schedule"] = (scheduled.structured.get("result") or {}).get("schedule")
     saved = _last(calls, "save_results_to_table", lambda c: c.status == "done")
     if saved and saved.structured:
         out["table"] = dict(saved.structured.get("result") or {})
@@ -192,8 +195,11 @@ def grade_outcome(s: Scenario, t: Transcript, home: Path | None) -> list[Verdict
                 f"{output.get('state')} (_SUCCESS {output.get('success_marker')})",
             )
         )
-    if o.kind == "error":
+    if o.kind in ("error", "scheduled"):
         v.append(Verdict("no_job", got["jobs_submitted"] == 0, f"{got['jobs_submitted']} job(s) submitted"))
+    if o.kind == "scheduled":
+        task = str((got.get("schedule") or {}).get("task", ""))
+        v.append(Verdict("task", task.upper() == str(o.task).upper(), f"task {task or '(none)'} created"))
     if o.kind == "cancelled":
         v.append(
             Verdict(
@@ -246,6 +252,8 @@ def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]
 
     gt = s.expect.outcome.ground_truth
     assert gt is not None
+    if s.expect.outcome.kind == "scheduled":
+        return _scheduled_truth(s, got, home)
     if gt.kind == "tabular" and gt.column and "sql_form_preview" in got:
         return _sql_form_ground_truth(s, got["sql_form_preview"], home)
     location = (got.get("output") or {}).get("location") or (got.get("job") or {}).get("output_location")
@@ -275,6 +283,33 @@ def _ground_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]
     if gt.kind == "files":
         return [_files_truth(actual, home, s)]
     return [_chat_truth(actual, gt.contains)]
+
+
+def _scheduled_truth(s: Scenario, got: dict[str, Any], home: Path) -> list[Verdict]:
+    """The task runs once, on demand, as `snowbatch local execute-task` runs it (the local backend has
+    no clock): the results table then holds every key once with the model's values; a second run finds
+    nothing new."""
+    from evals import groundtruth
+    from snowbatch.backends.local.backend import LocalBackend
+    from snowbatch.core.names import ObjectName
+    from snowbatch.scheduled_run import run_scheduled
+
+    gt = s.expect.outcome.ground_truth
+    assert gt is not None and gt.model and gt.method and gt.table_rows and gt.results_table
+    task = str((got.get("schedule") or {}).get("task", ""))
+    if not task:
+        return [Verdict("ground_truth", False, "no task to run")]
+    backend = LocalBackend(home)
+    spec = backend.schedules.get(ObjectName.parse(task, what="task"))
+    first, second = run_scheduled(backend, spec), run_scheduled(backend, spec)
+    every = groundtruth.tabular_expected(home, gt.model, gt.version, gt.method, gt.table_rows)
+    table = _results_table_truth(home, gt.results_table, every, gt.key)
+    again = second == "No new rows: nothing scored."
+    return [
+        Verdict("scheduled_run", True, first),
+        table,
+        Verdict("scheduled_rerun", again, second if not again else "a second run finds nothing new"),
+    ]
 
 
 def _results_table_truth(home: Path, table: str, expected: Any, key: str) -> Verdict:

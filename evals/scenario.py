@@ -58,13 +58,14 @@ class ErrorSeen(_Strict):
 
 
 class Outcome(_Strict):
-    kind: Literal["results", "table", "error", "cancelled"]
+    kind: Literal["results", "table", "error", "cancelled", "scheduled"]
     status: str | None = Field(None, description="terminal job status")
     rows: int | None = None
     columns: list[str] | None = Field(None, description="exact result columns, in order")
     parts: int | None = Field(None, description="Parquet parts written (max_batch_rows honoured)")
     output_state: Literal["complete", "partial", "foreign", "empty"] | None = None
     table: str | None = Field(None, description="table the results must end up in")
+    task: str | None = Field(None, description="scheduled: the task the one yes created")
     ground_truth: GroundTruth | None = None
     errors_seen: list[ErrorSeen] = Field(default_factory=list)
     summary_contains: list[str] = Field(

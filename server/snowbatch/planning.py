@@ -19,6 +19,7 @@ from snowbatch.core.plans import Plan, new_job_name, plan_id_for
 from snowbatch.core.preflight import run_preflight
 from snowbatch.core.records import ColumnInfo, FileListing, RelationInfo
 from snowbatch.core.requests import PATH_COLUMN, BatchJobRequest, BatchJobSpec, RequestNames
+from snowbatch.core.schedule import ScheduleFacts
 from snowbatch.core.signatures import find_function
 from snowbatch.core.stage_use import unusable_reason, usable_for_output
 from snowbatch.core.warehouse import check_query
@@ -31,7 +32,9 @@ PLAIN_PATH = re.compile(r"[A-Za-z0-9_./-]*")
 MAX_OCCUPANTS = 200  # files listed from a non-empty output base: enough to name what is there
 
 
-def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames) -> PlanFacts:
+def gather_facts(
+    backend: Backend, request: BatchJobRequest, names: RequestNames, snowml_version: str | None = None
+) -> PlanFacts:
     detail = backend.version_detail(names.model, names.version)
     function = find_function(detail.functions, request.function)
     inp = request.input
@@ -42,6 +45,7 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
         detail=detail,
         function=function,
         job_name=request.job_name or new_job_name(),
+        snowml_version=snowml_version,
     )
     if names.table is not None:
         facts.relation = backend.describe_table(names.table, count_rows=names.new_key is None)
@@ -77,6 +81,8 @@ def gather_facts(backend: Backend, request: BatchJobRequest, names: RequestNames
         facts.stage_error = str(exc)
     if facts.stage is None or unusable_reason(facts.stage):
         facts.usable_stages = _usable_stages(backend, output)
+    if request.schedule is not None:
+        facts.schedule = _schedule_facts(backend, request.schedule, facts)
     pools = {p.name: p for p in backend.list_compute_pools()}
     facts.pool = pools.get(names.pool.name)
     if facts.pool is None:
@@ -208,6 +214,32 @@ def _parquet_facts(
     facts.parquet_location = str(location.as_directory())
 
 
+def _schedule_facts(backend: Backend, schedule: str, facts: PlanFacts) -> ScheduleFacts:
+    """Free names for the task and its procedure, the task's warehouse (the session's) and the releases a
+    procedure can install (backend), and the time zone against this machine's tz database."""
+    import zoneinfo
+
+    from snowbatch.core.preflight import resolve_job_name
+    from snowbatch.core.schedule import parse_schedule, task_names
+
+    job, name_checks = resolve_job_name(facts.job_name, facts.owner)
+    if name_checks:
+        return ScheduleFacts()  # the job_name check says what is wrong
+    try:
+        _, zone = parse_schedule(schedule)
+    except SnowbatchError:
+        return ScheduleFacts()  # the schedule check says what is wrong
+    task, procedure = task_names(ObjectName.parse(job, what="job"))
+    found = backend.schedule_facts(task, procedure)
+    try:
+        zoneinfo.ZoneInfo(zone)
+        found.time_zone_known = True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # no answer when this machine has no tz database at all; else the name is unknown
+        found.time_zone_known = False if zoneinfo.available_timezones() else None
+    return found
+
+
 def _usable_stages(backend: Backend, output: StageLocation) -> list[str]:
     """SSE stages beside the one named, so the fix names what exists before suggesting create_stage."""
     name = output.stage
@@ -233,10 +265,12 @@ def cost_line(backend: Backend, spec: BatchJobSpec, facts: PlanFacts) -> str:
 def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str | None) -> Plan:
     names = RequestNames.of(request, backend.default_schema())  # the one parse of the request's names
     request = request.model_copy(update={"output_stage": str(names.output)})
-    facts = gather_facts(backend, request, names)
+    facts = gather_facts(backend, request, names, snowml_version)
     pre = run_preflight(request, facts)
     from snowbatch.templates import render_for_spec
 
+    if pre.spec.schedule is not None:  # the code is the script the backend runs: the procedure's release
+        snowml_version = pre.spec.schedule.snowml_version
     try:
         rendered = render_for_spec(pre.spec, snowml_version)
     except SnowbatchError:
@@ -246,7 +280,18 @@ def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str
         code, code_version = None, None
     else:
         code, code_version = rendered.code, rendered.target_version
-    summary = f"{pre.summary}\n  cost     {cost_line(backend, pre.spec, facts)}" if pre.ok else pre.summary
+        if pre.spec.schedule is not None:  # sent as shown: the statements are the script's own
+            from snowbatch.core.schedule import script_statements
+
+            scheduled = pre.spec.schedule.model_copy(update={"statements": script_statements(code)})
+            pre = pre.model_copy(update={"spec": pre.spec.model_copy(update={"schedule": scheduled})})
+    cost = cost_line(backend, pre.spec, facts)
+    if pre.spec.schedule is not None:  # the estimate is for today's new rows; the task's warehouse waits
+        waits = (
+            f"; and warehouse {pre.spec.schedule.warehouse} while it waits" if backend.name != "local" else ""
+        )
+        cost = f"each run, at today's count: {cost}{waits}"
+    summary = f"{pre.summary}\n  cost     {cost}" if pre.ok else pre.summary
     return Plan(
         plan_id=plan_id_for(pre.spec),
         spec=pre.spec,

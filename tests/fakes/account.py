@@ -21,6 +21,7 @@ import pandas as pd
 
 from tests.fakes.connection import FakeConnection, Result, Statement, fake_error
 from tests.fakes.routes.common import quote
+from tests.fakes.routes.tasks import CHANNEL
 from tests.fakes.state import Denial, FakeJob, FakeModel, FakePool, FakeStage, FakeVersion, Key
 
 Handler = Callable[[FakeConnection, Statement, "re.Match[str]"], Result]
@@ -74,6 +75,11 @@ class FakeAccount:
             str, str
         ] = {}  # F47: query id -> connector QueryStatus name (default SUCCESS)
         self.hold_writes = False  # a warehouse CTAS is accepted but its table does not appear (still running)
+        # F61–F65: tasks and procedures by key, the package channel, and a CREATE TASK that fails (a test)
+        self.tasks: dict[Key, dict[str, str]] = {}
+        self.procedures: dict[Key, dict[str, str]] = {}
+        self.package_channel: list[tuple[str, str]] = list(CHANNEL)
+        self.fail_create_task = False
         self._lock = threading.RLock()
         self.model_functions = ModelFunctions(self)
         self.routes: list[routes.Route] = routes.build(self)

@@ -140,3 +140,29 @@ def test_warehouse_preview_writes_nothing_and_run_writes_the_table(person: Perso
     assert f"{job_id}  DONE  {ROWS:,}/{ROWS:,} rows" in result.stdout
     again = person.run("warehouse", "run", *flags, "--yes")
     assert again.exit_code == 2 and "ML.PUBLIC.PRICES already exists" in again.stderr
+
+
+def test_a_nightly_schedule_from_the_terminal_is_one_yes_and_runs_on_demand_here(person: Person) -> None:
+    """`run --only-new KEY:TABLE --schedule CRON`: the summary says what the task does, one yes creates
+    it, `local tasks` lists it and `local execute-task` runs it (scoring, verifying, appending)."""
+    first = [*job_flags("first"), "--query", f"SELECT * FROM {TABLE} WHERE CUSTOMER_ID <= 100"]
+    first.remove("--table"), first.remove(TABLE)
+    assert person.run("run", *first, "--yes").exit_code == 0
+    (job_id,) = person.job_ids()
+    saved = person.run("results", "save", "--job", job_id, "--table", "ML.PUBLIC.CHURN_SCORES", "--yes")
+    assert saved.exit_code == 0, saved.output
+    nightly = [*job_flags("nightly"), "--only-new", "CUSTOMER_ID:ML.PUBLIC.CHURN_SCORES"]
+    nightly += ["--schedule", "0 2 * * * UTC", "--job-name", "CHURN_NIGHTLY"]
+
+    person.at_a_terminal()
+    made = person.run("run", *nightly, answer="y\n")
+    assert made.exit_code == 0, made.output
+    assert "Create this schedule?" in made.output and "Created task ML.PUBLIC.CHURN_NIGHTLY" in made.stdout
+    assert f"({ROWS - 100:,} new rows" in made.stdout
+    assert person.run("local", "tasks").stdout.split() == ["ML.PUBLIC.CHURN_NIGHTLY"]
+    ran = person.run("local", "execute-task", "ML.PUBLIC.CHURN_NIGHTLY")
+    said = " ".join(ran.stdout.split())  # the terminal wraps long lines
+    assert ran.exit_code == 0, ran.output
+    assert said.endswith(f"{ROWS - 100:,} new rows scored, {ROWS - 100:,} appended to ML.PUBLIC.CHURN_SCORES")
+    again = person.run("local", "execute-task", "CHURN_NIGHTLY")  # unqualified: the default schema's
+    assert again.stdout.strip() == "No new rows: nothing scored."

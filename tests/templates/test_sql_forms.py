@@ -218,8 +218,16 @@ def test_the_stage_and_pool_statements_parse_as_snowflake_sql(template: str, par
 
 def test_the_sql_templates_are_all_covered_here() -> None:
     sql = {t.name for t in list_templates() if t.language == "sql"}
-    assert sql == {"sql_model_function", "dbt_model", "dynamic_table", "create_stage", "create_compute_pool",
-                   "resume_compute_pool"}  # fmt: skip
+    assert sql == {
+        "sql_model_function",
+        "dbt_model",
+        "dynamic_table",
+        "create_stage",
+        "create_compute_pool",
+        "resume_compute_pool",
+        "scheduled_job",  # these two: test_scheduled_job.py
+        "warehouse_task",
+    }
 
 
 def test_without_outputs_the_column_is_said_to_be_an_object_of_all_outputs() -> None:

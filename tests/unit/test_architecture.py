@@ -25,6 +25,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "skill_bundle": {"resources"},
     "planning": {"core", "backends.base", "templates", "estimates"},
     "estimates": {"core", "backends.base"},
+    "scheduled_run": {"core", "backends.base"},
     "app": {"core", "settings", "backends", "backends.base"},
     "audit": {"core"},
     "auth": {"settings"},
@@ -67,7 +68,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "backends.snowflake",
         "version",
     }
-    | {"audit", "auth"},
+    | {"audit", "auth", "scheduled_run"},
     "__main__": {"cli"},
 }
 # Modules whose import would mean core does I/O (files, processes, network, environment).

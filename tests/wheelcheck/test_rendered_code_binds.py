@@ -11,7 +11,8 @@ from tests.wheelcheck.wheels import api_index
 
 pytestmark = pytest.mark.wheels
 
-PYTHON_TEMPLATES = {t.name for t in list_templates() if t.language == "python"}
+# scheduled_job is SQL around a Python procedure: its Python is checked (the code between $$)
+PYTHON_TEMPLATES = {t.name for t in list_templates() if t.language == "python"} | {"scheduled_job"}
 PYTHON_CASES = [
     pytest.param(template, params, version, id=case_id(template, name, version))
     for version in TARGET_RELEASES
@@ -22,6 +23,7 @@ PYTHON_CASES = [
 # What each kind of template must have been checked for, so a pass cannot come from skipping.
 MUST_CHECK = {
     "run_batch": ["ModelVersion.run_batch", "OutputSpec", "MLJob.id", "Registry.get_model"],
+    "scheduled_job": ["ModelVersion.run_batch", "OutputSpec", "MLJob.wait", "MLJob.id", "Registry.get_model"],
     "warehouse_run": ["ModelVersion.run"],
     "job_list": ["call snowflake.ml.jobs.manager.list_jobs"],
     "job_": ["call snowflake.ml.jobs.manager.get_job"],
@@ -33,6 +35,8 @@ MUST_CHECK = {
 @pytest.mark.parametrize(("template", "params", "version"), PYTHON_CASES)
 def test_code_binds_to_its_release(template: str, params: dict, version: str) -> None:
     code = render(template, params, version).code
+    if template == "scheduled_job":
+        code = code.split("$$\n", 1)[1].split("\n$$", 1)[0]
     report = check_bindings(code, api_index(version))
     assert report.problems == [], "\n".join(report.problems) + "\n\n" + code
     for prefix, fragments in MUST_CHECK.items():

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # annotations only: the server's start does not pay for the m
         WarehouseInfo,
     )
     from snowbatch.core.requests import BatchJobSpec
+    from snowbatch.core.schedule import ScheduleFacts, ScheduleInfo
     from snowbatch.core.warehouse import WarehouseRunSpec
 
 
@@ -102,6 +103,15 @@ class Backend(Protocol):
     def submit_job(self, spec: BatchJobSpec) -> JobInfo: ...
 
     def get_job(self, job_id: ObjectName) -> JobInfo: ...
+
+    def schedule_facts(self, task: ObjectName, procedure: ObjectName) -> ScheduleFacts:
+        """Whether the task and procedure names are free, the task's warehouse (the session's), and the
+        snowflake-ml-python releases a procedure can install (None: local)."""
+        ...
+
+    def create_schedule(self, spec: BatchJobSpec) -> ScheduleInfo:
+        """Create the task and procedure of a scheduled plan (`spec.schedule`), all or nothing."""
+        ...
 
     def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]: ...
 

@@ -216,6 +216,30 @@ def local_put(
         console.print(f"  {path}")
 
 
+@local_app.command("tasks")
+def local_tasks(home: HomeOpt = None) -> None:
+    """The scheduled jobs (tasks) of the local account; no clock runs them here."""
+    for name in _local(home).schedules.names():
+        console.print(name)
+
+
+@local_app.command("execute-task")
+def local_execute_task(
+    task: Annotated[str, typer.Argument(help="DB.SCHEMA.TASK")], home: HomeOpt = None
+) -> None:
+    """Run a scheduled job once, now, as its task would: score the new rows and append them to the table."""
+    from snowbatch.core.names import ObjectName
+    from snowbatch.scheduled_run import run_scheduled
+
+    backend = _local(home)
+    schema = backend.default_schema()
+    try:
+        name = ObjectName.parse(task, what="task").qualified(schema.database, schema.schema)
+        console.print(run_scheduled(backend, backend.schedules.get(name)))
+    except SnowbatchError as exc:
+        _fail(exc)
+
+
 @app.command()
 def doctor(
     connection: Annotated[Optional[str], typer.Option(help="connections.toml connection name")] = None,  # noqa: UP045

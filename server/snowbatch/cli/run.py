@@ -61,6 +61,16 @@ ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="error (default: refuse a non-empty location) or overwrite")
 ]
 JobNameOpt = Annotated[str | None, typer.Option("--job-name", help="job name (default: generated)")]
+OnlyNewOpt = Annotated[
+    str | None,
+    typer.Option("--only-new", help="KEY:RESULTS_TABLE - score only rows whose KEY is not yet in that table"),
+]
+ScheduleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schedule", help="cron and time zone, e.g. '0 2 * * * UTC': create a task (needs --only-new)"
+    ),
+]
 SnowmlOpt = Annotated[
     str | None, typer.Option("--snowml-version", help="your snowflake-ml-python release, for code")
 ]
@@ -74,7 +84,12 @@ REQUIRED["compute_pool"] = "--pool"
 
 
 def _input(
-    given: Any, table: str | None, query: str | None, files_stage: str | None, pattern: str | None
+    given: Any,
+    table: str | None,
+    query: str | None,
+    files_stage: str | None,
+    pattern: str | None,
+    only_new: str | None = None,
 ) -> Any:
     sources = [x for x in (table, query, files_stage) if x is not None]
     if len(sources) > 1:
@@ -91,6 +106,11 @@ def _input(
         if not isinstance(source, dict) or source.get("kind") not in ("files", "chat"):
             fail("--pattern picks files: it needs --files-stage (or a files input).", "Add --files-stage.")
         source["pattern"] = pattern
+    if only_new is not None:
+        key, _, against = only_new.partition(":")
+        if not isinstance(source, dict) or source.get("kind") != "table" or not key or not against:
+            fail("--only-new KEY:RESULTS_TABLE needs a table or query input.", "Add --table or --query.")
+        source["only_new"] = {"key": key, "against": against}
     return source
 
 
@@ -110,6 +130,7 @@ def build_request(tools: ToolSession, request_file: Path | None, **flags: Any) -
         flags.pop("query"),
         flags.pop("files_stage"),
         flags.pop("pattern"),
+        flags.pop("only_new", None),
     )
     request.update({k: v for k, v in flags.items() if v is not None})
     if source is not None:
@@ -156,6 +177,8 @@ def plan(
     pool: PoolOpt = None,
     mode: ModeOpt = None,
     job_name: JobNameOpt = None,
+    only_new: OnlyNewOpt = None,
+    schedule: ScheduleOpt = None,
     snowml_version: SnowmlOpt = None,
     code: Annotated[bool, typer.Option("--code", help="also print the code for your release")] = False,
     as_json: JsonOpt = False,
@@ -168,7 +191,9 @@ def plan(
     Nothing is created or submitted. Exits 0 when every check passes, 2 when one fails."""
     flags = dict(model=model, version=version, function=function, table=table, query=query)
     flags |= dict(files_stage=files_stage, pattern=pattern, output_stage=output_stage, compute_pool=pool)
-    flags |= dict(mode=mode, job_name=job_name, snowml_version=snowml_version)
+    flags |= dict(
+        mode=mode, job_name=job_name, snowml_version=snowml_version, only_new=only_new, schedule=schedule
+    )
     with tool_session(home, backend, connection) as tools:
         planned = _plan(tools, request, flags, code=code)
     if as_json:
@@ -197,6 +222,8 @@ def run(
     pool: PoolOpt = None,
     mode: ModeOpt = None,
     job_name: JobNameOpt = None,
+    only_new: OnlyNewOpt = None,
+    schedule: ScheduleOpt = None,
     yes: YesOpt = False,
     wait: Annotated[
         bool, typer.Option(help="follow the job until it ends (--no-wait: submit and return)")
@@ -213,7 +240,7 @@ def run(
     problem; 3 when --timeout passed with the job still going (it goes on)."""
     flags = dict(model=model, version=version, function=function, table=table, query=query)
     flags |= dict(files_stage=files_stage, pattern=pattern, output_stage=output_stage, compute_pool=pool)
-    flags |= dict(mode=mode, job_name=job_name)
+    flags |= dict(mode=mode, job_name=job_name, only_new=only_new, schedule=schedule)
     report: dict[str, Any] = {}
     with tool_session(home, backend, connection) as tools:
         planned = report["plan"] = _plan(tools, request, flags, code=False)
@@ -223,12 +250,21 @@ def run(
             print_checks(planned["checks"])
             say("")
         _refuse_failing(planned)
-        if not approved(planned["summary"], yes=yes, question="Submit this job?", to_stderr=as_json):
+        question = (
+            "Create this schedule?" if "SCHEDULE creates task" in planned["summary"] else "Submit this job?"
+        )
+        if not approved(planned["summary"], yes=yes, question=question, to_stderr=as_json):
             declined("Nothing was submitted.", to_stderr=as_json)
         submitted = report["submitted"] = tools.call(
             "submit_batch_job",
             {"plan_id": planned["plan_id"], "confirmation_token": planned["confirmation_token"]},
         )
+        if "schedule" in submitted["result"]:  # a task was made; no job runs now
+            say(submitted["summary"], err if as_json else None)
+            say(submitted["result"]["next_step"], err if as_json else None)
+            if as_json:
+                print_json(report)
+            return
         job_id = str(submitted["result"]["job_id"])
         say(submitted["summary"], err if as_json else None)
         if not wait:

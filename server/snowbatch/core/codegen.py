@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from snowbatch.core.api_profiles import ApiProfile, profile_for
 from snowbatch.core.codegen_literals import import_block, py_literal, sql_literal
 from snowbatch.core.codegen_params import Language, Manifest, ParameterInfo, TemplateInfo, parse_parameters
+from snowbatch.core.copy_pattern import run_parts_pattern
 from snowbatch.core.errors import InvalidRequest, SnowbatchError, did_you_mean
 from snowbatch.core.input_columns import shown_column
 from snowbatch.core.names import Identifier, ObjectName
@@ -79,8 +80,17 @@ class TemplateSet:
             env.filters["py"] = py_literal
             env.filters["sql"] = sql_literal
             env.globals["import_block"] = import_block
+            env.globals["new_rows"] = _new_rows
+            env.globals["run_parts_pattern"] = run_parts_pattern
             self._environment = env
         return self._environment
+
+
+def _new_rows(table: ObjectName, key: Identifier, scored_in: ObjectName) -> str:
+    """only_new's SELECT (core.input_select), for the SQL templates that score new rows only."""
+    from snowbatch.core.input_select import new_rows_query
+
+    return new_rows_query(table, None, key, scored_in)
 
 
 def _tidy(code: str) -> str:
@@ -235,6 +245,8 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
         else:
             common["input_rows"] = [{shown_column(k): v for k, v in r.items()} for r in source.rows or []]
         common["params"] = spec.params
+        if spec.schedule is not None:
+            return "scheduled_job", _scheduled(spec, common)
         if not _is_scaled(spec):
             return "run_batch_tabular", common
         return "run_batch_scaled", {
@@ -272,6 +284,23 @@ def spec_parameters(spec: BatchJobSpec) -> tuple[str, dict[str, Any]]:
         "params": spec.params,
         "engine": spec.engine,
         "engine_args": spec.engine_args,
+    }
+
+
+def _scheduled(spec: BatchJobSpec, common: dict[str, Any]) -> dict[str, Any]:
+    """The task, its procedure and the job each run submits (the new rows: the plan's input query)."""
+    run = spec.schedule
+    assert run is not None and "input_query" in common, "a schedule needs only_new, whose input is a query"
+    return {
+        **{k: v for k, v in common.items() if k not in ("input_table", "input_rows")},
+        **{k: v for k, v in _scaling(spec).items() if v is not None},
+        "output_table": run.results_table,
+        "task": run.task,
+        "procedure": run.procedure,
+        "cron": run.cron,
+        "time_zone": run.time_zone,
+        "task_warehouse": run.warehouse,
+        "python_runtime": run.python_runtime,
     }
 
 

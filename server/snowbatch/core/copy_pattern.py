@@ -1,6 +1,7 @@
 """COPY INTO's PATTERN for a job's result parts: the Parquet files directly in its output folder, never
 one in a subfolder (snowflake-ml stages its input in `_temporary/` or `_snowflake_temporary/`), whatever
-text Snowflake matches the pattern against (ledger F24). Used by the Snowflake backend's load."""
+text Snowflake matches the pattern against (ledger F24). Used by the Snowflake backend's load and by the
+scheduled procedure's load, whose folder name ends in the time of its run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ def parts_in(folder_regex: str) -> str:
     """The parts directly in the folder `folder_regex` matches (its path inside the stage, ending in
     `/`), seen as a bare file name, as `<path><file>`, or behind any prefix."""
     return f"^((.*/)?{folder_regex})?{LEAF}$"
+
+
+def run_parts_pattern(folder_prefix: str) -> str:
+    """The parts of a scheduled run, whose folder is `<folder_prefix><UTC yyyymmddHHMMSS>/`."""
+    return parts_in(regex_literal(folder_prefix) + "[0-9]+/")
 
 
 def direct_parts_pattern(path: str, *, listed_prefix: str, stage_name: str) -> str:

@@ -16,6 +16,7 @@ from snowbatch.core.records import (
     VersionDetail,
 )
 from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.schedule import ScheduleFacts
 from snowbatch.core.signatures import (
     FunctionInfo,
 )
@@ -66,6 +67,8 @@ class PlanFacts(BaseModel):
     pool: PoolInfo | None = None
     pool_error: str | None = None
     job_name: str
+    schedule: ScheduleFacts | None = Field(None, description="for a request with a schedule")
+    snowml_version: str | None = Field(None, description="the release the request asked code for")
 
 
 class Preflight(BaseModel):

@@ -31,6 +31,32 @@ def _describe_input(spec: BatchJobSpec) -> str:
     return f"{len(inp.files or [])} chat message lists, one per file"
 
 
+def _output(spec: BatchJobSpec) -> str:
+    if spec.schedule is None:
+        return spec.job_output_location
+    return f"{spec.output_stage}{spec.job_folder}_<UTC time of the run>/, one folder per run"
+
+
+def _schedule_lines(spec: BatchJobSpec, backend: str) -> list[str]:
+    """A scheduled plan creates objects, not a job: what they are, when they run, what each run does,
+    and how to run it at once (the local backend has no clock: it runs only when asked)."""
+    run = spec.schedule
+    if run is None:
+        return []
+    now = (
+        "Nothing runs on a clock here: `snowbatch local execute-task` runs it."
+        if backend == "local"
+        else "Nothing runs now; EXECUTE TASK runs it at once."
+    )
+    pad = " " * 11
+    return [
+        f"  SCHEDULE creates task {run.task} (warehouse {run.warehouse}), running {run.when},",
+        f"{pad}and procedure {run.procedure} (snowflake-ml-python {run.snowml_version}). Each run",
+        f"{pad}scores the rows new by then as below, waits, checks _SUCCESS and appends them to",
+        f"{pad}{run.results_table}. {now}",
+    ]
+
+
 def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
     pool = facts.pool
     pool_text = f"{spec.compute_pool} ({pool.instance_family}, {pool.state})" if pool else spec.compute_pool
@@ -50,13 +76,15 @@ def summarize(spec: BatchJobSpec, facts: PlanFacts, checks: list[Check]) -> str:
         if spec.mode == "error"
         else "OVERWRITE — may remove everything under the output base, not only this job's folder"
     )
+    what = "Scheduled batch inference" if spec.schedule else "Batch inference job"
     lines = [
-        f"Batch inference job on the {facts.backend} backend:",
+        f"{what} on the {facts.backend} backend:",
+        *_schedule_lines(spec, facts.backend),
         f"  model    {spec.model} version {spec.version}, function {spec.function_name}",
         f"  input    {_describe_input(spec)}",
-        f"  output   {spec.job_output_location} (Parquet, then _SUCCESS); save mode {mode}",
+        f"  output   {_output(spec)} (Parquet, then _SUCCESS); save mode {mode}",
         f"  compute  {pool_text}; {', '.join(scaling)}",
-        f"  job name {spec.job_name}",
+        f"  job name {spec.job_name}{'_<UTC time of the run>' if spec.schedule else ''}",
     ]
     if spec.params:
         lines.append(f"  params   {spec.params}")

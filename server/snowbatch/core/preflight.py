@@ -166,6 +166,19 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
     checks += check_output_stage(facts, request)
     checks += check_pool(facts, request)
     checks += check_engine(request, facts)
+    scheduled = None
+    if request.schedule is not None and not name_checks:
+        from snowbatch.core.checks_schedule import check_schedule
+        from snowbatch.core.schedule import ScheduleFacts
+
+        schedule_checks, scheduled = check_schedule(
+            request.schedule,
+            facts.schedule or ScheduleFacts(),
+            facts.only_new,
+            ObjectName.parse(job_name, what="job"),
+            facts.snowml_version,
+        )
+        checks += schedule_checks
     s = request.scaling
     spec = BatchJobSpec(
         model=facts.model,
@@ -187,6 +200,7 @@ def run_preflight(request: BatchJobRequest, facts: PlanFacts) -> Preflight:
         column_handling=handling or None,
         engine=request.engine,
         engine_args=request.engine_args,
+        schedule=scheduled,
     )
     ok = not any(c.status == "fail" for c in checks)
     return Preflight(checks=checks, spec=spec, summary=summarize(spec, facts, checks), ok=ok)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from snowbatch.core.schedule import ScheduledRun
+
 if TYPE_CHECKING:
     from snowbatch.core.names import Identifier, ObjectName, SchemaName, StageLocation
 
@@ -137,6 +139,7 @@ class BatchJobRequest(BaseModel):
     engine: Literal["vllm", "python_generic"] | None = None
     engine_args: list[str] | None = None
     job_name: str | None = Field(None, description="default: generated")
+    schedule: str | None = Field(None, description="cron and time zone, e.g. '0 2 * * * UTC'")
 
 
 def chat_messages_for_file(
@@ -248,6 +251,7 @@ class BatchJobSpec(BaseModel):
     column_handling: dict[str, FileEncoding] | None = None
     engine: str | None = None
     engine_args: list[str] | None = None
+    schedule: ScheduledRun | None = Field(None, description="set: create a task that runs the job on a cron")
 
     @property
     def job(self) -> ObjectName:

@@ -74,9 +74,8 @@ def register(server: MCPServer, app: App) -> None:
         snowml_version: str | None = None,
         preview_rows: Annotated[int | None, Field(ge=1, le=50)] = None,
     ) -> GeneratedCode:
-        """Code for the person's snowflake-ml-python release (1.28-2.6; default the server's).
-        preview_rows (SQL forms): also run its SELECT read-only on that many rows (dbt: give
-        input_table)."""
+        """Code for a snowflake-ml-python release (1.28-2.6; default the server's). preview_rows: also
+        run a SQL form's SELECT read-only on that many rows (dbt: give input_table)."""
         parameters = parameters or {}
         rendered = GeneratedCode(**templates.render(template, parameters, snowml_version).model_dump())
         if preview_rows is None:

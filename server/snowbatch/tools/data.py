@@ -103,8 +103,8 @@ def register(server: MCPServer, app: App) -> None:
     def list_stage_files(
         stage_location: str, pattern: str | None = None, limit: Annotated[int, Field(ge=1, le=1000)] = 20
     ) -> FileListing:
-        """Files under @DB.SCHEMA.STAGE/path/: count, bytes, extensions, the first limit paths. pattern:
-        a regex on the whole path, or a glob (*.wav)."""
+        """Files under @DB.SCHEMA.STAGE/path/: count, bytes, extensions, first limit paths. pattern: a
+        regex on the whole path, or a glob (*.wav)."""
         from snowbatch.planning import list_files
 
         return list_files(app.backend, parse_location(app, stage_location), pattern, limit)

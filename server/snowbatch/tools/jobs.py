@@ -112,11 +112,14 @@ def register(server: MCPServer, app: App) -> None:
         engine: str | None = None,
         engine_args: list[str] | None = None,
         job_name: str | None = None,
+        schedule: Annotated[
+            str | None, Field(description="'0 2 * * * UTC': a task runs only_new then")
+        ] = None,
         snowml_version: str | None = None,
         include_code: bool = False,
     ) -> PlanView:
-        """Check a batch job before anything is spent: checks (failures with a fix), the summary to show
-        and the confirmation_token for submit_batch_job; include_code adds code for snowml_version."""
+        """Check a batch job before anything is spent: checks (each failure with a fix), the summary to
+        show, the confirmation_token for submit_batch_job; include_code: code for snowml_version."""
         request = BatchJobRequest(
             model=model,
             version=version,
@@ -131,6 +134,7 @@ def register(server: MCPServer, app: App) -> None:
             engine=engine,
             engine_args=engine_args,
             job_name=job_name,
+            schedule=schedule,
         )
         from snowbatch.planning import make_plan
 
@@ -146,8 +150,8 @@ def register(server: MCPServer, app: App) -> None:
         timeout_seconds: Annotated[int, Field(ge=0, le=MAX_WAIT_SECONDS)] = 30,
         preview_rows: Annotated[int, Field(ge=0, le=20)] = 3,
     ) -> JobView:
-        """A job's status and next step, waiting up to timeout_seconds (0: now; max 55) for it to end,
-        with progress; on DONE the verified output and preview_rows rows."""
+        """A job's status and next step, waiting up to timeout_seconds (max 55) for it to end; on DONE
+        the verified output and preview_rows rows."""
         name = job_name(job_id)
         release = app.waits.acquire(
             current_caller().key, app.settings.max_waits_per_client, expected_seconds=timeout_seconds
@@ -196,6 +200,14 @@ def register(server: MCPServer, app: App) -> None:
         plan = _plan(app, plan_id)
         with app.submit_lock:  # two calls racing with one approval submit once
             describe_submit(plan_id)
+            if plan.spec.schedule is not None:
+                made = app.backend.create_schedule(plan.spec)
+                plan.submitted_job_id = made.task
+                return done(
+                    f"Created task {made.task}, running {made.when}; state: {made.state}.",
+                    schedule=made.model_dump(mode="json"),
+                    next_step=f"To run it once now: {made.run_now}.",
+                )
             job = app.backend.submit_job(plan.spec)
             plan.submitted_job_id = job.job_id
         return started(

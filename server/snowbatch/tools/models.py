@@ -111,7 +111,7 @@ def register(server: MCPServer, app: App) -> None:
     @server.tool(annotations=READ_ONLY)
     @tool_errors
     def show_model_functions(model: str, version: str | None = None) -> ModelFunctions:
-        """A version's functions (default version if none given): signatures, output meanings, flow,
+        """A version's functions (default version if none): signatures, output meanings, flow,
         warehouse or not; and the versions."""
         name = object_name(app, model, "model")
         detail = app.backend.version_detail(name, Identifier.parse(version) if version else None)

@@ -49,8 +49,8 @@ def register(server: MCPServer, app: App) -> None:
         location: str | None = None,
         limit: Annotated[int, Field(ge=1, le=MAX_LISTED)] = LISTED,
     ) -> OutputInfo:
-        """A job's (or location's) output files, bytes, rows, _SUCCESS and state: complete, partial
-        (never a full result), foreign or empty; advice says what next."""
+        """A job's or location's output: files, rows, _SUCCESS, state (complete; partial: never a full
+        result; foreign; empty) and advice."""
         info = cut_listing(app.backend.inspect_output(location_of(job_id, location)), limit)
         if job_id is not None:
             from snowbatch.core.output import advise_for_job

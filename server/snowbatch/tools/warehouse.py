@@ -191,8 +191,8 @@ def register(server: MCPServer, app: App) -> None:
         partition_column: str | None = None,
         mode: TableWriteMode = "error",
     ) -> Gated:
-        """Write a model function's results for every row of table= or query= to output_table
-        (ModelVersion.run), as a query job wait_for_job follows. Gated."""
+        """Write a function's results for every row of table= or query= to output_table
+        (ModelVersion.run) as a query job for wait_for_job. Gated."""
         spec, _ = _resolve(
             app,
             model=model,

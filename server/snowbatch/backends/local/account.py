@@ -106,6 +106,9 @@ class LocalAccount:
         """The folder or file a stage location points at (the path is case-sensitive, as on a stage)."""
         return self.stage_dir(location.stage) / location.path
 
+    def tasks_dir(self, schema: SchemaName) -> Path:
+        return self._schema_dir("tasks", schema)
+
     # models --------------------------------------------------------------------------------
     def models_dir(self, schema: SchemaName) -> Path:
         return self._schema_dir("models", schema)

@@ -10,6 +10,7 @@ from snowbatch.backends.local.jobs import LocalJobs
 from snowbatch.backends.local.output import LocalOutput
 from snowbatch.backends.local.pools import LocalPools, machine_has_gpu
 from snowbatch.backends.local.registry import LocalRegistry
+from snowbatch.backends.local.schedules import LocalSchedules
 from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.backends.local.warehouse import LocalWarehouse
@@ -32,6 +33,7 @@ from snowbatch.core.records import (
     VersionInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.schedule import ScheduleFacts, ScheduleInfo
 from snowbatch.core.warehouse import WarehouseRunSpec
 from snowbatch.resources import installed_snowml_version
 from snowbatch.samples import DATABASE, SCHEMA
@@ -56,6 +58,7 @@ class LocalBackend:
         self.pools.busy = self.jobs.busy_pools
         self.output = LocalOutput(self.account, self.stages, self.tables)
         self.warehouse = LocalWarehouse(self.account, self.tables, self.registry, self.default_schema())
+        self.schedules = LocalSchedules(self.account)
 
     def warehouse_info(self) -> None:
         return None  # warehouse calls run in this process: no warehouse, no size, nothing billed
@@ -175,6 +178,12 @@ class LocalBackend:
 
     def get_job(self, job_id: ObjectName) -> JobInfo:
         return self.jobs.get(job_id)
+
+    def schedule_facts(self, task: ObjectName, procedure: ObjectName) -> ScheduleFacts:
+        return self.schedules.facts(task)
+
+    def create_schedule(self, spec: BatchJobSpec) -> ScheduleInfo:
+        return self.schedules.create(spec)
 
     def list_jobs(self, *, limit: int, cursor: str | None) -> Page[JobInfo]:
         return self.jobs.list_jobs(limit=limit, cursor=cursor)

@@ -14,6 +14,7 @@ from snowbatch.backends.snowflake.ledger import JobLedger
 from snowbatch.backends.snowflake.output import Output
 from snowbatch.backends.snowflake.pools import Pools
 from snowbatch.backends.snowflake.registry import RegistryReader
+from snowbatch.backends.snowflake.schedules import Schedules
 from snowbatch.backends.snowflake.session import SessionFactory, SessionProvider
 from snowbatch.backends.snowflake.stages import Stages
 from snowbatch.backends.snowflake.tables import Tables
@@ -39,6 +40,7 @@ from snowbatch.core.records import (
     WarehouseInfo,
 )
 from snowbatch.core.requests import BatchJobSpec
+from snowbatch.core.schedule import ScheduleFacts, ScheduleInfo
 from snowbatch.core.warehouse import WarehouseRunSpec, is_warehouse_job
 from snowbatch.settings import Settings
 
@@ -57,6 +59,7 @@ class SnowflakeBackend:
         self._jobs = Jobs(self.sessions, self._stages, ledger)
         self._job_list = JobLister(self.sessions, self._jobs, ledger)
         self._output = Output(self.sessions, self._stages)
+        self._schedules = Schedules(self.sessions)
         self._warehouse = SnowflakeWarehouse(
             self.sessions, WarehouseLedger(settings.home / "snowflake-warehouse-jobs.json")
         )
@@ -82,20 +85,31 @@ class SnowflakeBackend:
             snowml_version=str(VERSION),
         )
 
-    def warehouse_info(self) -> WarehouseInfo | None:
-        """F58: SHOW WAREHOUSES LIKE the session's warehouse; `size`, `type` and `generation` as written."""
-        name = self.environment().warehouse
-        if not name:
-            return None
+    def _show_warehouse(self, name: str) -> dict[str, Any] | None:
+        """F58: SHOW WAREHOUSES LIKE the name; the row whose `name` is exactly it (LIKE has wildcards)."""
         rows = self.sessions.rows(
             f"SHOW WAREHOUSES LIKE {sql_string(name)}", context=f"Reading the size of warehouse {name}"
         )
-        row = next((r for r in rows if r.get("name") == name), None)
+        return next((r for r in rows if r.get("name") == name), None)
+
+    def warehouse_info(self) -> WarehouseInfo | None:
+        """F58 for the session's warehouse; `size`, `type` and `generation` as written."""
+        name = self.environment().warehouse
+        if not name:
+            return None
+        row = self._show_warehouse(name)
         if row is None:
             return WarehouseInfo(name=name)
         return WarehouseInfo(
             name=name, size=row.get("size"), type=row.get("type"), generation=row.get("generation")
         )
+
+    # --- schedules ----------------------------------------------------------------------------
+    def schedule_facts(self, task: ObjectName, procedure: ObjectName) -> ScheduleFacts:
+        return self._schedules.facts(task, procedure, self.environment().warehouse)
+
+    def create_schedule(self, spec: BatchJobSpec) -> ScheduleInfo:
+        return self._schedules.create(spec)
 
     def default_schema(self) -> SchemaName | None:
         def current(session: object) -> tuple[str | None, str | None]:
