@@ -88,6 +88,8 @@ async def test_a_restarted_server_finds_a_job_that_was_being_built_by_its_name(f
     async with Client(fake.server(later)) as client:
         during = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})
         assert during["job"]["status"] == "PENDING" and "restarted" in during["job"]["message"]
+        refused = await client.call_tool("cancel_job", {"job_id": job})  # no job service to cancel yet:
+        assert refused.is_error and "still being submitted" in refused.content[0].text  # said before a yes
         fake.account.release_builds()
         assert fake.backend._jobs.submitter.join(job, 30)  # the old server's submission goes on
         after = await call(client, "wait_for_job", {"job_id": job, "timeout_seconds": 0})

@@ -1,7 +1,7 @@
 """Judging a location's output, the same way on every backend: complete only with `_SUCCESS` at its top.
 
 Parts without the marker are partial; other files are someone else's; nothing is empty. Snowflake's
-staged input (`_snowflake_temporary/`) is never taken for results, nor for a marker. Judged with its job,
+staged input (`_snowflake_temporary/`, or 1.x's `_temporary/`) is never taken for results, nor for a marker. Judged with its job,
 partial output says why it is partial and what to do — never that it may be used as a full result.
 """
 
@@ -54,8 +54,12 @@ def test_only_a_marker_at_the_top_of_the_location_counts(marker: OutputFile) -> 
     assert info.state == "partial" and not info.success_marker
 
 
-def test_the_staged_input_is_neither_results_nor_files() -> None:
-    staged = f("_snowflake_temporary/abc/input.parquet", 1000, 99)
+@pytest.mark.parametrize(
+    "staged_at",
+    ["_snowflake_temporary/abc/input.parquet", "_temporary/input.parquet"],  # 2.x; 1.x (in the job's folder)
+)
+def test_the_staged_input_is_neither_results_nor_files(staged_at: str) -> None:
+    staged = f(staged_at, 1000, 99)
     info = assess_output(LOC, [*PARTS, staged, MARKER])
     assert (info.rows, info.total_bytes, info.files_total) == (8, 150, 2)
     assert result_parts(LOC, [*PARTS, staged]) == PARTS

@@ -12,6 +12,10 @@ SUCCESS = "_SUCCESS"
 # 2.x stages a DataFrame input under <output base>/_snowflake_temporary/<uuid>/ and the server leaves that
 # folder out of its save-mode check (snowflake-ml 2.6 `_client/ops/service_ops.py`; ledger F19).
 RESERVED_INPUT = "_snowflake_temporary"
+# where a job's own input is staged, below the location inspected: 2.x's folder above, and 1.x's
+# `_temporary/` inside the job's folder (snowflake-ml 1.20-1.48 `model_version_impl.py`; ledger F24's
+# sources). Their Parquet files are never results: not counted, previewed or loaded.
+STAGED_INPUT_FOLDERS = frozenset({RESERVED_INPUT, "_temporary"})
 LISTED = 50  # files inspect_output shows unless asked for more; the totals always count them all
 MAX_LISTED = 1000
 
@@ -29,20 +33,21 @@ def _inner(location: str, path: str) -> str:
     return path[len(location) :] if path.startswith(location) else path.rsplit("/", 1)[-1]
 
 
+def is_staged_input(relative_path: str) -> bool:
+    """Whether a file below the location is a job's staged input rather than its output."""
+    return not STAGED_INPUT_FOLDERS.isdisjoint(relative_path.split("/")[:-1])
+
+
 def result_parts(location: str, files: list[OutputFile]) -> list[OutputFile]:
     """The Parquet result parts among the files listed below a location (the staged input left out)."""
-    return [
-        f
-        for f in files
-        if f.path.endswith(".parquet") and RESERVED_INPUT not in _inner(location, f.path).split("/")
-    ]
+    return [f for f in files if f.path.endswith(".parquet") and not is_staged_input(_inner(location, f.path))]
 
 
 def assess_output(location: str, files: list[OutputFile], *, limit: int = MAX_LISTED) -> OutputInfo:
     """What a location holds, judged one way for every backend: complete only with `_SUCCESS` at its
     top; Parquet parts without it are partial; other files and no parts are someone else's, not a job's
     output (told apart from empty so nobody mistakes a wrong path for a job that wrote nothing)."""
-    kept = [f for f in files if RESERVED_INPUT not in _inner(location, f.path).split("/")]
+    kept = [f for f in files if not is_staged_input(_inner(location, f.path))]
     marker = any(_inner(location, f.path) == SUCCESS for f in kept)
     listed = [f for f in kept if _inner(location, f.path) != SUCCESS]
     data = result_parts(location, listed)

@@ -10,7 +10,7 @@ from snowbatch.backends.local.stages import LocalStages
 from snowbatch.backends.local.tables import LocalTables
 from snowbatch.core.errors import InvalidRequest, NotFound
 from snowbatch.core.names import ObjectName, StageLocation
-from snowbatch.core.output import RESERVED_INPUT, assess_output, preview_rows
+from snowbatch.core.output import assess_output, is_staged_input, preview_rows
 from snowbatch.core.records import OutputFile, OutputInfo, ResultPreview, TableWriteMode
 
 
@@ -24,7 +24,7 @@ class LocalOutput:
         return [
             (rel, p)
             for rel, p in self.stages.files(location.as_directory())
-            if p.suffix == ".parquet" and f"{RESERVED_INPUT}/" not in rel
+            if p.suffix == ".parquet" and not is_staged_input(rel)
         ]
 
     def inspect(self, location: StageLocation) -> OutputInfo:

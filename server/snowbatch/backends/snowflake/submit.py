@@ -303,8 +303,8 @@ class Submitter:
             return self.recorded_info(
                 job_id,
                 facts,
-                "the server restarted while this job was being submitted; if the submission went on, the "
-                "job service appears under this name once the image is built",
+                f"{SUBMITTING} the server restarted while this job was being submitted; if the submission "
+                "went on, the job service appears under this name once the image is built",
             )
         return self.recorded_info(
             job_id,
