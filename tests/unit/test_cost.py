@@ -25,14 +25,18 @@ def test_a_noisy_sample_never_gives_a_negative_or_inverted_range() -> None:
     assert ev.per_row_low == ev.per_row_high == pytest.approx(1.5 / 1000)
 
 
-def test_a_job_estimate_scales_with_rows_and_divides_wall_time_among_nodes() -> None:
-    ev = from_job("ML.PUBLIC.JOB_A", rows=10_000, seconds=600, replicas=2)  # 2 nodes for 10 min
+def test_a_job_estimate_ranges_from_its_own_time_to_its_time_scaled_with_rows_over_the_nodes() -> None:
+    """How much of a finished job's time was start-up is not known: a run of another size lies between
+    taking the same time (all start-up) and the time scaled with its rows (all per-row work)."""
+    ev = from_job("ML.PUBLIC.JOB_A", rows=10_000, seconds=600, replicas=2)  # 2 nodes for 10 min: 1,200 node-s
     one = estimate_job(100_000, 1, "CPU_X64_S", ev)
     two = estimate_job(100_000, 2, "CPU_X64_S", ev)
-    assert not isinstance(one, str) and not isinstance(two, str)
-    assert one.billed_low == pytest.approx(100_000 * 1200 / 10_000 / 3600)  # node-hours: the same work
-    assert two.billed_low == pytest.approx(one.billed_low)
-    assert two.hours_low == pytest.approx(one.hours_low / 2)  # but half the wall time
+    fewer = estimate_job(1_000, 1, "CPU_X64_S", ev)
+    assert not isinstance(one, str) and not isinstance(two, str) and not isinstance(fewer, str)
+    assert (one.billed_low, one.billed_high) == pytest.approx((1200 / 3600, 12_000 / 3600))
+    assert (fewer.billed_low, fewer.billed_high) == pytest.approx((120 / 3600, 1200 / 3600))
+    assert (two.billed_low, two.billed_high) == pytest.approx((one.billed_low, one.billed_high))  # same work
+    assert two.hours_high == pytest.approx(one.hours_high / 2)  # but half the wall time
     assert one.units == "node-hours of CPU_X64_S" and one.credits_low is None
 
 

@@ -57,6 +57,8 @@ class Evidence:
     per_row_high: float
     basis: str
     excludes: str | None = None  # what a run costs that the evidence did not time
+    # a finished run's (rows, node-seconds): its time is part start-up, part per row, in shares unknown
+    reference: tuple[int, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,15 @@ def from_samples(
 
 
 def from_job(job_id: str, rows: int, seconds: float, replicas: int | None) -> Evidence:
-    """A finished job of the same version on the same pool: its wall time per row, per node."""
+    """A finished job of the same version on the same pool: its node-seconds for its rows. How much of
+    that was start-up is not known, so a run of other size gets the range between the two extremes
+    (estimate_job): all start-up (the same time) and all per-row work (the time scaled with rows)."""
     nodes = replicas or 1
     per_row = seconds * nodes / rows
     basis = (
         f"job {job_id}: {rows:,} rows in {_duration(seconds / 3600)} on {nodes} node(s), start-up included"
     )
-    return Evidence(per_row, per_row, basis)
+    return Evidence(per_row, per_row, basis, reference=(rows, seconds * nodes))
 
 
 def estimate_job(
@@ -108,6 +112,9 @@ def estimate_job(
         return f"unknown: the input's row count is not known ({evidence.basis})"
     low = rows * evidence.per_row_low / nodes / 3600
     high = rows * evidence.per_row_high / nodes / 3600
+    if evidence.reference is not None:  # between "all start-up" (its own time) and "all per-row" (scaled)
+        scaled, own = rows * evidence.per_row_low, evidence.reference[1]
+        low, high = min(scaled, own) / nodes / 3600, max(scaled, own) / nodes / 3600
     units = f"node-hours of {family}" if family else "node-hours"
     return Estimate(
         low,
