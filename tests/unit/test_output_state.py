@@ -1,8 +1,9 @@
 """Judging a location's output, the same way on every backend: complete only with `_SUCCESS` at its top.
 
-Parts without the marker are partial; other files are someone else's; nothing is empty. Snowflake's
-staged input (`_snowflake_temporary/`, or 1.x's `_temporary/`) is never taken for results, nor for a marker. Judged with its job,
-partial output says why it is partial and what to do — never that it may be used as a full result.
+Parts without the marker are partial; other files are someone else's; nothing is empty. A job's staged
+input (2.x's `_snowflake_temporary/`, 1.x's `_temporary/`) is never taken for results, nor for a marker.
+Judged with its job, partial output says why it is partial and what to do — never that it may be used as
+a full result.
 """
 
 from __future__ import annotations

@@ -124,6 +124,13 @@ class ScheduledRun(BaseModel):
     python_runtime: str | None = None
     statements: list[str] = Field(default_factory=list)
 
+    def created(self, *, state: str, run_now: str) -> ScheduleInfo:
+        """What submit_batch_job reports once the backend has made it."""
+        return ScheduleInfo(
+            task=self.task, procedure=self.procedure, when=self.when, warehouse=self.warehouse,
+            state=state, run_now=run_now,
+        )  # fmt: skip
+
 
 class ScheduleInfo(BaseModel):
     """A created schedule, as submit_batch_job reports it."""

@@ -55,20 +55,8 @@ class LocalSchedules:
             ) from None
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(record, out, indent=1)
-        return self.info(spec)
-
-    @staticmethod
-    def info(spec: BatchJobSpec) -> ScheduleInfo:
-        run = spec.schedule
-        assert run is not None
-        return ScheduleInfo(
-            task=run.task,
-            procedure=run.procedure,
-            when=run.when,
-            warehouse=run.warehouse,
-            state="stored: the local backend has no scheduler, so nothing runs on the cron",
-            run_now=run_now(run.task),
-        )
+        state = "stored: the local backend has no scheduler, so nothing runs on the cron"
+        return run.created(state=state, run_now=run_now(run.task))
 
     def get(self, task: ObjectName) -> BatchJobSpec:
         path = self._file(task)

@@ -80,11 +80,4 @@ class Schedules:
                 with contextlib.suppress(SnowbatchError):  # the original failure is the one to report
                     self._s.rows(statement, context=f"Removing the half-made schedule {task}")
             raise
-        return ScheduleInfo(
-            task=run.task,
-            procedure=run.procedure,
-            when=run.when,
-            warehouse=run.warehouse,
-            state="started",
-            run_now=f"EXECUTE TASK {task.sql}",
-        )
+        return run.created(state="started", run_now=f"EXECUTE TASK {task.sql}")
