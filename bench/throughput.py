@@ -120,6 +120,7 @@ class JobRun:
     rows_out: int | None
     peak_worker_mib: float | None = None  # the runner's own figure: largest scoring process (getrusage)
     waited_s: float | None = None  # runner: model loaded, then waiting for the input snapshot
+    warm: bool | None = None  # its runner was forked by a warm runner (not a child of this process)
 
 
 _LOADED = re.compile(r"model loaded in ([\d.]+)s")
@@ -188,6 +189,7 @@ def run_job(
     job_name = ObjectName.parse(job.job_id)
     files = JobFiles(backend.account.job_dir(job_name.name.name))
     state = files.read_state()
+    warm = _forked(int(state.get("pid") or 0))
     sampler = GroupSampler(int(state.get("pgid") or state.get("pid") or 0)).start()
     try:
         while True:
@@ -225,6 +227,7 @@ def run_job(
         rows_out=out.rows,
         peak_worker_mib=peak_worker,
         waited_s=waited,
+        warm=warm,
     )
     # keep the disk bounded: the input snapshot and the results are not needed any more
     shutil.rmtree(files.dir, ignore_errors=True)
@@ -232,6 +235,16 @@ def run_job(
         backend.account.location_path(StageLocation.parse(info.output_location or "")), ignore_errors=True
     )
     return result
+
+
+def _forked(pid: int) -> bool | None:
+    """Whether the job's runner is not this process's child (a warm runner forked it); None if gone."""
+    import os
+
+    from snowbatch.backends.local.processes import proc_stat
+
+    stat = proc_stat(pid) if pid else None
+    return None if stat is None else int(stat[1]) != os.getpid()
 
 
 def run(

@@ -66,6 +66,9 @@ class Copy:
             PYTHONPATH=str(self.root / "server"),
             PYTHONDONTWRITEBYTECODE="1",  # a mutant's bytecode must never be cached for the next one
             SNOWBATCH_TEST_PREBUILT=str(prebuilt),
+            # every mutant is other code: a warm runner (backends/local/warm.py) would be refused as stale
+            # and started again for each, so jobs start as plain processes here
+            SNOWBATCH_WARM_RUNNER="0",
         )
         self.server: subprocess.Popen[str] | None = None
 

@@ -5,10 +5,67 @@ fails loudly if the pinned release changes what is relied on."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from snowbatch.backends.local.frameworks import KERAS_BACKENDS, choose_keras_backend
+
+_PACKAGE = "snowflake.ml.model"
+
+
+class _LazyPackage(ModuleType):
+    """`snowflake.ml.model` whose `__init__` runs on first use of a name it defines.
+
+    That `__init__` imports the registry client (Model, ModelVersion: telemetry, the feature store,
+    fsspec, aiohttp), which loading a package never uses: 0.2–0.3 s of a job runner's start
+    (docs/benchmarks.md, peer). Its submodules (`custom_model`, `model_signature`, `_packager`, …) import
+    as usual through `__path__`; any other name runs the real `__init__` in this module's namespace, so
+    code that does use the registry client gets exactly what it would have.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or _is_submodule(name):
+            raise AttributeError(name)  # `from snowflake.ml.model import x` then imports the submodule
+        if not self.__dict__.get("_snowbatch_initialised"):
+            self.__dict__["_snowbatch_initialised"] = True
+            spec = self.__spec__
+            assert spec is not None and spec.loader is not None
+            spec.loader.exec_module(self)
+            if name in self.__dict__:
+                return self.__dict__[name]
+        raise AttributeError(f"module {_PACKAGE!r} has no attribute {name!r}")
+
+
+def _is_submodule(name: str) -> bool:
+    from importlib.util import find_spec
+
+    return f"{_PACKAGE}.{name}" in sys.modules or find_spec(f"{_PACKAGE}.{name}") is not None
+
+
+def prepare_loader() -> None:
+    """Import what `load_packaged` needs, without `snowflake.ml.model`'s registry client: for the job
+    runner only (the server, which also uses that client, imports the package as usual).
+
+    A no-op when the package is already imported. Registering the packager's handlers here too means a
+    warm runner (backends/local/warm.py) has them before it forks a job.
+    """
+    if _PACKAGE not in sys.modules:
+        from importlib.util import find_spec, module_from_spec
+
+        import snowflake.ml  # noqa: F401  (the parent package, as the import system would import it)
+
+        spec = find_spec(_PACKAGE)
+        if spec is not None and spec.loader is not None and spec.submodule_search_locations is not None:
+            module = module_from_spec(spec)  # sets __path__, __file__ and __spec__; runs nothing
+            module.__class__ = _LazyPackage
+            sys.modules[_PACKAGE] = module
+            vars(sys.modules["snowflake.ml"])["model"] = module
+    from snowflake.ml.model._packager import model_handler
+    from snowflake.ml.model._packager.model_packager import ModelPackager  # noqa: F401
+
+    model_handler.load_handler("custom")  # its first call imports and registers every handler module
 
 
 def packager_flavour(model: Any) -> tuple[str, bool] | None:

@@ -46,26 +46,45 @@ def proc_stat(pid: int) -> list[str] | None:
         return None
 
 
-def start_detached(files: JobFiles, module: str, *args: str) -> None:
-    """Start `python -m <module> <job dir> [args]` in its own session, logging to the job's log, and record
-    the facts that later tell this process apart from any other (pid, group, start stamp, boot)."""
-    log = files.log_file.open("ab")
+def job_env() -> dict[str, str]:
+    """The environment a job's process gets: the server's, with this snowbatch first on the path."""
     env = dict(os.environ)
     src = str(Path(__file__).resolve().parents[3])  # so the process imports this same snowbatch
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", module, str(files.dir), *args],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-        close_fds=True,
-    )
-    log.close()
-    files.update_state(pid=proc.pid, pgid=proc.pid, pid_start=process_start_time(proc.pid), boot_id=boot_id())
-    # Reap the child when it ends so it never lingers as a zombie that looks alive.
-    threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
+    return env
+
+
+def start_detached(files: JobFiles, module: str, *args: str) -> None:
+    """Start `python -m <module> <job dir> [args]` in its own session, logging to the job's log, and record
+    the facts that later tell this process apart from any other (pid, group, start stamp, boot).
+
+    A job runner started early (with the model's path and this server's pid) is forked by a warm runner
+    when one serves this code (backends/local/warm.py), told this server's start stamp since it is not its
+    parent; otherwise, or when that fails in any way, it starts as a new interpreter."""
+    env = job_env()
+    pid = None
+    if module == RUNNER and len(args) == 2 and (start := process_start_time(os.getpid())):
+        from snowbatch.backends.local import warm
+
+        pid = warm.start(files.dir, files.log_file, [*args, start], env)
+    if pid is None:
+        with files.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", module, str(files.dir), *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
+            )
+        pid = proc.pid
+        # Reap the child when it ends so it never lingers as a zombie that looks alive.
+        threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
+    files.update_state(pid=pid, pgid=pid, pid_start=process_start_time(pid), boot_id=boot_id())
+
+
+RUNNER = "snowbatch.backends.local.runner"  # the batch job's runner, which a warm runner can fork
 
 
 def process_start_time(pid: int) -> str | None:

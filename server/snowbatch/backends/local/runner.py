@@ -1,11 +1,13 @@
 """The process that runs one local batch job:
-`python -m snowbatch.backends.local.runner <job_dir> [<model_path> <server_pid>]`.
+`python -m snowbatch.backends.local.runner <job_dir> [<model_path> <server_pid> [<server_start>]]`,
+or forked by a warm runner (backends/local/warm.py) with the same arguments.
 
 Submit starts it before it snapshots the input (with the model's path and its own pid): the runner's
 imports and the model load — most of a small job's time — then run on another core while the server
 writes the snapshot, and scoring begins as soon as job.json exists (it is written after the snapshot).
 A submission that fails stops the runner before removing the folder; if the server dies before writing
-job.json, the runner sees its parent change and exits without touching anything.
+job.json, the runner sees its parent change (forked by a warm runner, whose child it is: the server's
+pid and start stamp no longer name a live process) and exits without touching anything.
 
 It reads the input snapshot one row group (= `max_batch_rows` rows) at a time, runs the model's function
 over `num_workers` worker processes, writes one Parquet part per batch into the job's output folder and
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from snowbatch.backends.local.jobstate import JobFiles, job_process_main, now_iso
-from snowbatch.backends.local.packaged import load_packaged
+from snowbatch.backends.local.packaged import load_packaged, prepare_loader
 
 log = logging.getLogger("snowbatch.runner")
 
@@ -256,6 +258,7 @@ def _preload(model_path: str) -> Preloaded:
     try:
         import pyarrow.parquet  # noqa: F401  (scoring's own imports, here rather than on the first batch)
 
+        prepare_loader()  # without snowflake.ml.model's registry client, which loading never uses
         return Preloaded(load_packaged(model_path), None, time.perf_counter() - t0)
     except Cancelled:
         raise
@@ -266,17 +269,27 @@ def _preload(model_path: str) -> Preloaded:
         gc.enable()
 
 
-def _await_record(files: JobFiles, server_pid: int) -> bool:
+def _await_record(files: JobFiles, server_pid: int, server_start: str | None = None) -> bool:
     """Wait until submit has written job.json (after the snapshot); False when the submission is gone
-    (it failed and removed the folder) or its server died before writing the record."""
+    (it failed and removed the folder) or its server died before writing the record: it is no longer our
+    parent or, forked by a warm runner, its pid no longer names the process that started at `server_start`.
+    """
+    from snowbatch.backends.local.processes import pid_alive
+
     while not files.job_file.exists():
-        if not files.dir.is_dir() or os.getppid() != server_pid:
+        gone = os.getppid() != server_pid if server_start is None else not pid_alive(server_pid, server_start)
+        if gone or not files.dir.is_dir():
             return False
         time.sleep(0.01)
     return True
 
 
-def run(job_dir: Path, model_path: str | None = None, server_pid: int | None = None) -> int:
+def run(
+    job_dir: Path,
+    model_path: str | None = None,
+    server_pid: int | None = None,
+    server_start: str | None = None,
+) -> int:
     global _MODEL, _JOB
     files = JobFiles(job_dir)
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -285,9 +298,13 @@ def run(job_dir: Path, model_path: str | None = None, server_pid: int | None = N
         try:
             preloaded = _preload(model_path)
             waiting = time.perf_counter()
-            if not _await_record(files, server_pid):
+            if not _await_record(files, server_pid, server_start):
                 return 1
             waited = time.perf_counter() - waiting
+            # Submit records the pid it started before job.json; a warm runner's child whose start the
+            # server gave up waiting for (it then started the plain way) finds another there: not its job.
+            if server_start is not None and files.read_state().get("pid") != os.getpid():
+                return 1
         except Cancelled:  # the submission failed, or a cancel came before the job started
             log.info("job cancelled before it started; no _SUCCESS written")
             return 1
@@ -363,8 +380,9 @@ def _remove_temp_parts(out_dir: Path) -> None:
 
 def main() -> None:
     early = sys.argv[2:]
-    if len(early) == 2:  # started by submit before the snapshot: the model's path and the server's pid
-        job_process_main(lambda job_dir: run(job_dir, early[0], int(early[1])))
+    if len(early) in (2, 3):  # started by submit before the snapshot: the model's path, the server's pid
+        start = early[2] if len(early) == 3 else None  # and its start stamp when forked by a warm runner
+        job_process_main(lambda job_dir: run(job_dir, early[0], int(early[1]), start))
     else:
         job_process_main(run)
 
