@@ -11,6 +11,7 @@ from tests.unit.test_signatures import CHAT
 
 from snowbatch.core.preflight import resolve_job_name, run_preflight
 from snowbatch.core.records import FileListing, RelationInfo, StageFile
+from snowbatch.core.schedule import ScheduleFacts
 from snowbatch.core.signatures import functions_from_model_spec
 
 
@@ -109,3 +110,23 @@ def test_what_the_person_asked_of_the_model_reaches_the_job_even_when_a_check_fa
         ["--max-model-len=512"],
     )  # ... and shows exactly what would have run
     assert pre.checks[0].name == "model" and pre.checks[0].status == "pass"
+
+
+def test_a_schedule_is_checked_with_the_plan_and_the_approved_job_carries_it() -> None:
+    """A request with a schedule: its checks join the plan's, and the approved spec names the task, its
+    cron and the results table; a job name that fails on its own is not also blamed on the schedule."""
+    only_new = {"key": "ID", "against": "ML.PUBLIC.SCORED"}
+    found = ScheduleFacts(warehouse="ML_WH", time_zone_known=True, ml_versions={"2.6.0": ["3.11"]})
+    pre = run_preflight(
+        request(schedule="0 2 * * * UTC"), facts(job_name="NIGHTLY", only_new=only_new, schedule=found)
+    )
+    assert pre.ok and pre.spec.schedule is not None
+    assert (pre.spec.schedule.task, pre.spec.schedule.cron) == ("ML.PUBLIC.NIGHTLY", "0 2 * * *")
+    assert pre.spec.schedule.results_table == "ML.PUBLIC.SCORED" and "SCHEDULE creates task" in pre.summary
+    unknown = run_preflight(request(schedule="0 2 * * *"), facts(only_new=only_new))  # no facts gathered
+    assert not unknown.ok and "warehouse" in failing(unknown)["schedule"] and unknown.spec.schedule is None
+    bad_name = run_preflight(
+        request(schedule="0 2 * * *"), facts(job_name='"lower"', only_new=only_new, schedule=found)
+    )
+    assert set(failing(bad_name)) == {"job_name"}
+    assert run_preflight(request(), facts(only_new=only_new)).spec.schedule is None  # none asked, none made
