@@ -115,8 +115,8 @@ def test_cancel_stops_every_process_of_the_job_even_an_unresponsive_runner(
     job = held_job(backend, tmp_path / "never")
     state = running_with_workers(backend, home, job)
     pgid = int(state["pgid"])
-    # Frozen between two updates of its state: a runner frozen while it holds the state file's lock
-    # would block cancel itself (reported in docs/testing.md), which is not what this test is about.
+    # Frozen between two updates of its state: a runner frozen while it holds the state file's lock is
+    # test_cancel_frozen_runner.py's case, not this test's.
     with (job_files(home, job).dir / ".state.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         os.kill(int(state["pid"]), signal.SIGSTOP)  # it cannot handle SIGTERM, nor stop its workers

@@ -64,7 +64,11 @@ LISTING_TESTS = [
 ]
 STOP_TESTS = ["tests/hardening/test_spec_job_stop.py"]
 # the local jobs' cancel, status and listing through the tools, and a cancel whose runner is frozen
-LOCAL_JOB_TESTS = ["tests/integration/test_job_control.py", "tests/hardening/test_cancel_frozen_runner.py"]
+LOCAL_JOB_TESTS = [
+    "tests/hardening/test_spec_local_cancel.py",
+    "tests/integration/test_job_control.py",
+    "tests/hardening/test_cancel_frozen_runner.py",
+]
 
 TARGETS: list[Target] = [
     # --- the approval gate and its tokens ---------------------------------------------------------
