@@ -16,30 +16,16 @@ from pathlib import Path
 import pytest
 
 from snowbatch.core.names import ObjectName, StageLocation
-from snowbatch.core.requests import BatchJobSpec, ResolvedInput
 from tests.fakes import make_fake_snowflake_backend, submitted
+from tests.integration.test_snowflake_backend import spec
 
-FEATURES = ["CUSTOMER_ID", "TENURE_MONTHS", "MONTHLY_CHARGES", "SUPPORT_CALLS", "CONTRACT_MONTHS"]
 ROWS = 3000  # ML.PUBLIC.CUSTOMERS
 
 
 @pytest.fixture
 def backend(tmp_path: Path):
     backend = make_fake_snowflake_backend(tmp_path)
-    submitted(
-        backend,
-        BatchJobSpec(
-            model="ML.PUBLIC.CHURN_CLASSIFIER",
-            version="V1",
-            function_name="PREDICT_PROBA",
-            target_method="predict_proba",
-            input=ResolvedInput(kind="table", table="ML.PUBLIC.CUSTOMERS", columns=FEATURES),
-            output_stage="@ML.PUBLIC.BATCH_OUT/runs/",
-            compute_pool="CPU_POOL",
-            mode="error",
-            job_name="ML.PUBLIC.JOB_1",
-        ),
-    )
+    submitted(backend, spec("JOB_1"))
     return backend
 
 
