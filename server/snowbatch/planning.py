@@ -262,6 +262,16 @@ def cost_line(backend: Backend, spec: BatchJobSpec, facts: PlanFacts) -> str:
     return describe(estimate, billed=backend.name != "local")
 
 
+def _cost(backend: Backend, spec: BatchJobSpec, facts: PlanFacts) -> str:
+    """The summary's cost line; a schedule's is per run, at today's count of new rows, and its task's
+    warehouse is in use while the procedure waits for the job."""
+    cost = cost_line(backend, spec, facts)
+    if spec.schedule is None:
+        return cost
+    waits = f"; and warehouse {spec.schedule.warehouse} while it waits" if backend.name != "local" else ""
+    return f"each run, at today's count: {cost}{waits}"
+
+
 def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str | None) -> Plan:
     names = RequestNames.of(request, backend.default_schema())  # the one parse of the request's names
     request = request.model_copy(update={"output_stage": str(names.output)})
@@ -285,13 +295,7 @@ def make_plan(backend: Backend, request: BatchJobRequest, *, snowml_version: str
 
             scheduled = pre.spec.schedule.model_copy(update={"statements": script_statements(code)})
             pre = pre.model_copy(update={"spec": pre.spec.model_copy(update={"schedule": scheduled})})
-    cost = cost_line(backend, pre.spec, facts)
-    if pre.spec.schedule is not None:  # the estimate is for today's new rows; the task's warehouse waits
-        waits = (
-            f"; and warehouse {pre.spec.schedule.warehouse} while it waits" if backend.name != "local" else ""
-        )
-        cost = f"each run, at today's count: {cost}{waits}"
-    summary = f"{pre.summary}\n  cost     {cost}" if pre.ok else pre.summary
+    summary = f"{pre.summary}\n  cost     {_cost(backend, pre.spec, facts)}" if pre.ok else pre.summary
     return Plan(
         plan_id=plan_id_for(pre.spec),
         spec=pre.spec,

@@ -91,3 +91,15 @@ async def test_a_warehouse_write_summary_carries_its_estimate_and_asks_once(depl
         assert "hours of a X-Small warehouse ≈" in line and "1 credits/hour" in line
     else:
         assert "local: not billed" in line
+
+
+async def test_a_blocked_plan_spends_nothing_on_an_estimate(tmp_path: Any) -> None:
+    """A plan that cannot be submitted gets no cost line, and no timed sample runs for it: on Snowflake a
+    sample is ModelVersion.run() in the session's warehouse, which bills."""
+    from tests.integration.deployments import fake_snowflake_deployment
+
+    deployment = fake_snowflake_deployment(tmp_path)
+    async with Client(deployment.make_server()) as client:
+        plan = await call(client, "plan_batch_job", {**TABLE_PLAN, "compute_pool": "NO_SUCH_POOL"})
+    assert not plan["ok"] and "cost " not in plan["summary"]
+    assert not [s for s in deployment.fake_account.sql_log() if "MODEL(" in s.upper()]
