@@ -76,7 +76,7 @@ async def test_one_yes_creates_the_task_the_summary_describes(deployment: Any) -
     assert runs_now[deployment.kind] in summary  # how to run it at once, on this backend
     assert "(2,000 new rows" in summary  # what the first run would score, counted now
     assert made["status"] == "done" and made["result"]["schedule"]["task"] == "ML.PUBLIC.CHURN_NIGHTLY"
-    assert "already" in again  # one plan, one task: the token is spent
+    assert "already created task ML.PUBLIC.CHURN_NIGHTLY" in again  # one plan, one task
     assert deployment.submitted_jobs() == 1  # the first scores only: creating a schedule runs no job
     (check,) = [c for c in replan["checks"] if c["name"] == "schedule"]
     assert check["status"] == "fail" and "already exists" in check["message"]

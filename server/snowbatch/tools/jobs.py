@@ -185,6 +185,11 @@ def register(server: MCPServer, app: App) -> None:
                 f"This plan has failing checks, so it cannot be submitted: {failing}",
                 "Fix them and call plan_batch_job again.",
             )
+        if plan.submitted_job_id and plan.spec.schedule is not None:
+            raise Conflict(
+                f"Plan {plan_id} already created task {plan.submitted_job_id}.",
+                "Plan again, with another job_name, for another schedule.",
+            )
         if plan.submitted_job_id:
             raise Conflict(
                 f"Plan {plan_id} was already submitted as job {plan.submitted_job_id}.",
