@@ -45,7 +45,8 @@ class Mutant:
 
     @property
     def key(self) -> str:
-        return f"{self.path}:{self.line}:{self.kind}:{self.description}"
+        # the byte span tells apart two edits of one kind on one line (`max(1, … or 1)`, nested `+`)
+        return f"{self.path}:{self.line}:{self.start}-{self.end}:{self.kind}:{self.description}"
 
     def apply(self, source: bytes) -> bytes:
         return source[: self.start] + self.replacement.encode() + source[self.end :]

@@ -174,7 +174,7 @@ TARGETS: list[Target] = [
         "job cancel and state",
         "backends/local/runner.py",
         ["_score_in_pool", "_score_in_process", "run"],
-        [*STOP_TESTS, "tests/hardening/test_spec_output.py"],
+        ["tests/hardening/test_spec_runner.py", *STOP_TESTS, "tests/hardening/test_spec_output.py"],
         unstable=True,
     ),
     target(
