@@ -5,10 +5,10 @@ into a private copy of the repository, and the target's tests run against it the
 PYTHONPATH on the copy, so job runner processes load the mutant too). A mutant is killed when a test
 fails (or the run times out), survived when every test passes. The working tree is never touched.
 
-    python -m tests.mutation                      # every stable target, 2 workers
+    python -m tests.mutation                      # every target, 2 workers, without listed equivalents
     python -m tests.mutation --module names --list   # the mutants of matching modules, not run
     python -m tests.mutation --module gate --match L245   # only mutants whose key contains L245
-    python -m tests.mutation --with-unstable      # also runner.py, jobs.py, processes.py
+    python -m tests.mutation --all                # also the mutants listed as equivalent
     python -m tests.mutation --plant server/snowbatch/core/names.py 'old text' 'new text' \\
         tests/unit/test_names.py                  # one hand-planted bug, the given tests
 
@@ -28,11 +28,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from queue import Empty, Queue
 
+from tests.mutation.equivalent import EQUIVALENT
 from tests.mutation.operators import Mutant, mutants_of
+from tests.mutation.report import Outcome, report
 from tests.mutation.targets import TARGETS, Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,18 +42,6 @@ IGNORED = shutil.ignore_patterns(
     ".git", ".venv", ".cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".pytest_cache", "mutants"
 )
 FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.M)
-
-
-@dataclass
-class Outcome:
-    key: str
-    module: str
-    function: str
-    kind: str
-    description: str
-    status: str  # killed | survived | timeout | error
-    seconds: float
-    by: str = ""  # the first test that failed
 
 
 class Copy:
@@ -156,6 +146,7 @@ class Copy:
         found = FAILED.search(out)
         return Outcome(
             mutant.key,
+            mutant.name,
             mutant.path,
             mutant.function,
             mutant.kind,
@@ -167,7 +158,7 @@ class Copy:
 
 
 def select(args: argparse.Namespace) -> list[Target]:
-    chosen = [t for t in TARGETS if args.with_unstable or not t.unstable]
+    chosen = list(TARGETS)
     if args.module:
         chosen = [t for t in chosen if any(m in t.module for m in args.module)]
     return chosen
@@ -181,6 +172,13 @@ def generate(targets: list[Target], match: str | None) -> list[tuple[Target, Mut
             if match is None or match in m.key:
                 out.append((t, m))
     return out
+
+
+def stale_equivalents(targets: list[Target], jobs: list[tuple[Target, Mutant]]) -> list[str]:
+    """Listed equivalents of these modules that match no mutant any more (the code changed: read again)."""
+    names = {m.name for _, m in jobs}
+    prefixes = tuple(t.module.removeprefix("server/snowbatch/") + ":" for t in targets)
+    return sorted(n for n in EQUIVALENT if n.startswith(prefixes) and n not in names)
 
 
 def work(copies: list[Copy], jobs: list[tuple[Target, Mutant]], timeouts: dict[str, float]) -> list[Outcome]:
@@ -236,35 +234,6 @@ def baseline(copies: list[Copy], targets: list[Target], fork: bool) -> dict[str,
     return timeouts
 
 
-def report(outcomes: list[Outcome], elapsed: float) -> str:
-    lines = [
-        f"{len(outcomes)} mutants in {elapsed / 60:.1f} min",
-        "",
-        "| module | generated | killed | survived |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    by_module: dict[str, list[Outcome]] = {}
-    for o in outcomes:
-        by_module.setdefault(o.module, []).append(o)
-    for module, items in by_module.items():
-        killed = sum(o.status != "survived" for o in items)
-        name = module.removeprefix("server/snowbatch/")
-        lines.append(f"| {name} | {len(items)} | {killed} | {len(items) - killed} |")
-    killed = sum(o.status != "survived" for o in outcomes)
-    lines.append(f"| **all** | {len(outcomes)} | {killed} | {len(outcomes) - killed} |")
-    survivors = [o for o in outcomes if o.status == "survived"]
-    if survivors:
-        lines += ["", "Survivors:"]
-        lines += [
-            f"- `{o.module.removeprefix('server/snowbatch/')}` {o.function}: {o.description}"
-            for o in survivors
-        ]
-    others = Counter(o.status for o in outcomes if o.status not in ("killed", "survived"))
-    if others:
-        lines += ["", f"Killed by a timeout or an error rather than a failed test: {dict(others)}"]
-    return "\n".join(lines)
-
-
 def plant(args: argparse.Namespace, workdir: Path) -> None:
     path, old, new = args.plant
     copy = Copy(workdir, 0, workdir / "prebuilt")
@@ -284,7 +253,7 @@ def main() -> None:
     parser.add_argument("--rerun", type=Path, help="only the mutants that survived in this --json file")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--jobs", type=int, default=2, help="copies run at once (default 2)")
-    parser.add_argument("--with-unstable", action="store_true", help="also the targets marked unstable")
+    parser.add_argument("--all", action="store_true", help="also the mutants listed as equivalent")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/snowbatch-mutation"))
     parser.add_argument("--json", type=Path, help="write every outcome here")
     parser.add_argument("--no-fork", action="store_true", help="a fresh interpreter per mutant (slower)")
@@ -298,7 +267,13 @@ def main() -> None:
         return
     targets = select(args)
     jobs = generate(targets, args.match)
+    stale = [] if args.match else stale_equivalents(targets, jobs)
+    skipped = Counter[str]()
+    if not args.all:
+        skipped.update(m.path for _, m in jobs if m.name in EQUIVALENT)
+        jobs = [(t, m) for t, m in jobs if m.name not in EQUIVALENT]
     if args.rerun:
+        skipped.clear()
         survived = {o["key"] for o in json.loads(args.rerun.read_text()) if o["status"] == "survived"}
         jobs = [(t, m) for t, m in jobs if m.key in survived]
     if args.list:
@@ -316,7 +291,7 @@ def main() -> None:
             copy.stop()
     if args.json:
         args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
-    print(report(outcomes, time.monotonic() - started))
+    print(report(outcomes, skipped, stale, time.monotonic() - started))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ safety tests should notice.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Eq: ast.NotEq,
@@ -42,6 +43,9 @@ class Mutant:
     replacement: str
     kind: str
     description: str
+    # without its line number, so edits elsewhere in the file keep it: `<module>:<function>:<change>`,
+    # with `#2`, `#3` … for the same change again in one function (tests/mutation/equivalent.py uses it)
+    name: str = ""
 
     @property
     def key(self) -> str:
@@ -229,6 +233,7 @@ def mutants_of(path: str, source: bytes, functions: set[str] | None = None) -> I
     finder = _Finder(path, source, functions)
     finder.visit(tree)
     seen: set[bytes] = set()
+    names: Counter[str] = Counter()
     for mutant in finder.found:
         text = mutant.apply(source)
         if text in seen or text == source:
@@ -238,4 +243,7 @@ def mutants_of(path: str, source: bytes, functions: set[str] | None = None) -> I
             compile(text, path, "exec")
         except SyntaxError:
             continue
-        yield mutant
+        change = mutant.description.split(": ", 1)[1]  # without "L<line>: "
+        name = f"{path.removeprefix('server/snowbatch/')}:{mutant.function}:{change}"
+        names[name] += 1
+        yield replace(mutant, name=name if names[name] == 1 else f"{name}#{names[name]}")

@@ -2,7 +2,7 @@
 
 A target is a module, the functions in it that are mutated (qualified names; None: the whole module) and
 the test files run against each of its mutants, the fastest and most specific first (pytest stops at
-the first failure). UNSTABLE targets are left out unless `--with-unstable` asks for them.
+the first failure). The local job modules' tests start real job processes: their mutants cost the most.
 """
 
 from __future__ import annotations
@@ -16,18 +16,14 @@ class Target:
     module: str  # path from the repository root
     functions: frozenset[str] | None
     tests: tuple[str, ...]
-    unstable: bool = False  # being rewritten elsewhere: its tests may not hold still during a run
 
 
-def target(
-    concern: str, module: str, functions: list[str] | None, tests: list[str], *, unstable: bool = False
-) -> Target:
+def target(concern: str, module: str, functions: list[str] | None, tests: list[str]) -> Target:
     return Target(
         concern,
         f"server/snowbatch/{module}",
         frozenset(functions) if functions is not None else None,
         tuple(tests),
-        unstable,
     )
 
 
@@ -162,26 +158,23 @@ TARGETS: list[Target] = [
     ),
     target("job listing", "core/joblist.py", None, LISTING_TESTS),
     target("job listing", "backends/snowflake/joblist.py", ["JobLister.entries"], LISTING_TESTS),
-    # The local job processes: the warm runner changed them this session; opt in with --with-unstable.
+    # The local job processes: the runner, cancel and the process group it stops.
     target(
         "job cancel and state",
         "backends/local/processes.py",
         ["group_alive", "stop_group", "signal_group"],
         [*STOP_TESTS, *LOCAL_JOB_TESTS],
-        unstable=True,
     ),
     target(
         "job cancel and state",
         "backends/local/runner.py",
         ["_score_in_pool", "_score_in_process", "run"],
         ["tests/hardening/test_spec_runner.py", *STOP_TESTS, "tests/hardening/test_spec_output.py"],
-        unstable=True,
     ),
     target(
         "job cancel and state",
         "backends/local/jobs.py",
         ["LocalJobs.cancel", "LocalJobs._discard_unfinished", "LocalJobs.list_jobs"],
         [*STOP_TESTS, *LOCAL_JOB_TESTS, *LISTING_TESTS],
-        unstable=True,
     ),
 ]
