@@ -42,6 +42,7 @@ from tests.integration.test_job_support import (
     wait_terminal,
 )
 
+from snowbatch.backends.local import processes
 from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.backends.local.processes import stop_group
 from snowbatch.core.records import JobInfo
@@ -170,3 +171,28 @@ def test_stop_group_returns_only_when_no_process_of_the_group_is_left(
             assert took < 1.5, "a group that honours SIGTERM is not kept waiting for the grace period"
     finally:
         kill_leftovers(pgid)
+
+
+class SlowToDie:
+    """A group that ignores SIGTERM and is gone only `dies_after` seconds after SIGKILL (a process in
+    uninterruptible I/O, or tearing down a large address space): real ones die too fast to see it."""
+
+    def __init__(self, dies_after: float) -> None:
+        self.dies_after, self.killed_at, self.signals = dies_after, 0.0, list[int]()
+
+    def signal(self, pgid: int, sig: int) -> None:
+        self.signals.append(sig)
+        if sig == signal.SIGKILL and not self.killed_at:
+            self.killed_at = time.monotonic()
+
+    def alive(self, pgid: int) -> bool:
+        return not self.killed_at or time.monotonic() < self.killed_at + self.dies_after
+
+
+def test_stop_group_returns_only_once_a_killed_group_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    group = SlowToDie(dies_after=0.5)
+    monkeypatch.setattr(processes, "signal_group", group.signal)
+    monkeypatch.setattr(processes, "group_alive", group.alive)
+    stop_group(4242, grace_seconds=0.2)
+    assert group.signals == [signal.SIGTERM, signal.SIGKILL]
+    assert not group.alive(4242)
