@@ -47,10 +47,15 @@ class Doubler:
         return pd.DataFrame({"Y": frame["X"] * 2})
 
 
+def no_handler(signum: int, frame: Any) -> None:
+    raise AssertionError("the runner did not install its SIGTERM handler")
+
+
 @pytest.fixture(autouse=True)
 def keep_sigterm() -> Iterator[None]:
-    """run() installs its SIGTERM handler in this process: put the test runner's back."""
-    before = signal.getsignal(signal.SIGTERM)
+    """run() installs its SIGTERM handler in this process: until it does, a SIGTERM fails the test
+    (rather than ending pytest), and afterwards the test runner's own is put back."""
+    before = signal.signal(signal.SIGTERM, no_handler)
     yield
     signal.signal(signal.SIGTERM, before)
 
