@@ -55,7 +55,6 @@ REASONS: dict[str, list[str]] = {
     "rules anyway": [
         "core/names.py:_split_parts:'\"'  ->  ''#2",
         "core/names.py:_split_parts:1  ->  2",
-        "core/names.py:_split_parts:1  ->  2#2",
         "core/names.py:_split_parts:`if quoted and i + 1 < len(text) and (text[i + 1] == '\"'):` never taken",
         "core/names.py:_split_parts:`if quoted:` never taken",
     ],
@@ -84,8 +83,6 @@ REASONS: dict[str, list[str]] = {
     "no listed entry starts with `/`, only the first part is used, and every listed path starts with the "
     "location": [
         "core/output.py:occupants:'/'  ->  ''",
-        "core/output.py:occupants:'/'  ->  ''#2",
-        "core/output.py:occupants:'/'  ->  ''#3",
         "core/output.py:occupants:1  ->  2",
         "core/output.py:_inner:'/'  ->  ''",
         "core/output.py:_inner:1  ->  2",
@@ -105,6 +102,10 @@ REASONS: dict[str, list[str]] = {
     "a backstop the tools never reach: they refuse a job still being submitted before any token, and the "
     "gate re-runs that step before the action": [
         "backends/snowflake/jobs.py:Jobs.cancel_job:`if self.submitter.in_flight(str(job_id)):` never taken"
+    ],
+    "without CANCELLING recorded first, the runner still ends the job: on SIGTERM it records CANCELLED, and "
+    "a worker's death seen first ends FAILED, which cancel's final change also turns into CANCELLED": [
+        "backends/local/jobs.py:LocalJobs.cancel:dropped `status=` in files.transition(ACTIVE, lock_timeout=LOCK_WAIT_SECONDS, status='CA..."
     ],
     "a runner leads its own group and submit records its pid and pgid before job.json (without which no "
     "cancel finds the job): the fallbacks are never taken": [

@@ -175,6 +175,6 @@ TARGETS: list[Target] = [
         "job cancel and state",
         "backends/local/jobs.py",
         ["LocalJobs.cancel", "LocalJobs._discard_unfinished", "LocalJobs.list_jobs"],
-        [*STOP_TESTS, *LOCAL_JOB_TESTS, *LISTING_TESTS],
+        [*LOCAL_JOB_TESTS, *STOP_TESTS, *LISTING_TESTS],
     ),
 ]
