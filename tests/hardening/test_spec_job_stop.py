@@ -8,8 +8,7 @@ things stop the workers, and each must be enough on its own:
 - cancel ends every process of the job's group, even when the runner does not respond (stopped with
   SIGSTOP, it can neither handle SIGTERM nor kill its workers).
 
-And the means itself: `stop_group` returns only when no process of the group is left, escalating to
-SIGKILL for a process that ignores SIGTERM.
+The means itself, `stop_group`, has its own specification: tests/hardening/test_spec_stop_group.py.
 
 Jobs are real runner processes on ML.PUBLIC.SLEEPY; a held batch waits for a file that never appears
 (tests/integration/test_job_support.py), so a worker left alive would still be there long after.
@@ -20,8 +19,6 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,9 +39,7 @@ from tests.integration.test_job_support import (
     wait_terminal,
 )
 
-from snowbatch.backends.local import processes
 from snowbatch.backends.local.backend import LocalBackend
-from snowbatch.backends.local.processes import stop_group
 from snowbatch.core.records import JobInfo
 
 GONE_WITHIN = 5.0  # seconds for a stopped job's processes to be gone (a held worker would wait 120 s)
@@ -128,71 +123,3 @@ def test_cancel_stops_every_process_of_the_job_even_an_unresponsive_runner(
     finally:
         kill_leftovers(pgid)
     assert not (output_dir(backend, cancelled) / "_SUCCESS").exists()
-
-
-# --- the means: ending a process group --------------------------------------------------------------
-STUBBORN = """
-import pathlib, signal, subprocess, sys, time
-role, code, ready = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
-if role == "leader":
-    for child in ("child", "stubborn"):
-        subprocess.Popen([sys.executable, "-c", code, child, code, str(ready)])
-if role == "stubborn":
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-(ready / role).touch()
-time.sleep(120)
-"""
-
-
-def stubborn_group(ready: Path, *, ignore_term: bool) -> int:
-    """A leader and two children in a new process group; one child ignores SIGTERM if asked to."""
-    code = STUBBORN if ignore_term else STUBBORN.replace("signal.SIG_IGN", "signal.SIG_DFL")
-    ready.mkdir()
-    leader = subprocess.Popen(
-        [sys.executable, "-c", code, "leader", code, str(ready)], start_new_session=True
-    )
-    eventually(lambda: len(list(ready.iterdir())), lambda n: n == 3, timeout=10)
-    return leader.pid
-
-
-@pytest.mark.parametrize("ignore_term", [False, True])
-def test_stop_group_returns_only_when_no_process_of_the_group_is_left(
-    ignore_term: bool, tmp_path: Path
-) -> None:
-    pgid = stubborn_group(tmp_path / "ready", ignore_term=ignore_term)
-    try:
-        started = time.monotonic()
-        stop_group(pgid, grace_seconds=2.0)
-        took = time.monotonic() - started
-        assert group_members(pgid) == []
-        if ignore_term:
-            assert 2.0 <= took < 6.0, "SIGKILL must follow the grace period, not precede or outlast it"
-        else:
-            assert took < 1.5, "a group that honours SIGTERM is not kept waiting for the grace period"
-    finally:
-        kill_leftovers(pgid)
-
-
-class SlowToDie:
-    """A group that ignores SIGTERM and is gone only `dies_after` seconds after SIGKILL (a process in
-    uninterruptible I/O, or tearing down a large address space): real ones die too fast to see it."""
-
-    def __init__(self, dies_after: float) -> None:
-        self.dies_after, self.killed_at, self.signals = dies_after, 0.0, list[int]()
-
-    def signal(self, pgid: int, sig: int) -> None:
-        self.signals.append(sig)
-        if sig == signal.SIGKILL and not self.killed_at:
-            self.killed_at = time.monotonic()
-
-    def alive(self, pgid: int) -> bool:
-        return not self.killed_at or time.monotonic() < self.killed_at + self.dies_after
-
-
-def test_stop_group_returns_only_once_a_killed_group_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
-    group = SlowToDie(dies_after=0.5)
-    monkeypatch.setattr(processes, "signal_group", group.signal)
-    monkeypatch.setattr(processes, "group_alive", group.alive)
-    stop_group(4242, grace_seconds=0.2)
-    assert group.signals == [signal.SIGTERM, signal.SIGKILL]
-    assert not group.alive(4242)

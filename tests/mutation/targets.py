@@ -58,7 +58,7 @@ LISTING_TESTS = [
     "tests/hardening/test_spec_snowflake_jobs.py",
     "tests/integration/test_job_control_snowflake.py",
 ]
-STOP_TESTS = ["tests/hardening/test_spec_job_stop.py"]
+STOP_TESTS = ["tests/hardening/test_spec_stop_group.py", "tests/hardening/test_spec_job_stop.py"]
 # the local jobs' cancel, status and listing through the tools, and a cancel whose runner is frozen
 LOCAL_JOB_TESTS = [
     "tests/hardening/test_spec_local_cancel.py",
