@@ -212,26 +212,48 @@ def work(copies: list[Copy], jobs: list[tuple[Target, Mutant]], timeouts: dict[s
 
 
 def baseline(copies: list[Copy], targets: list[Target], fork: bool) -> dict[str, float]:
-    """Every target's tests pass unmutated (else the run stops); their time sets each timeout."""
+    """Every target's tests pass unmutated (else the run stops); their time sets each timeout.
+
+    Each distinct set of test files runs once (several targets share one), spread over the copies.
+    """
     tests = list(dict.fromkeys(t for target in targets for t in target.tests))
     modules = list(dict.fromkeys(t.module for t in targets))
     print("baseline: the unmutated tests of each target (this also builds the shared test accounts)")
     if fork:
         for copy in copies:
             copy.start(tests, modules)
-    timeouts: dict[str, float] = {}
-    for t in targets:
-        if fork:
-            answer = copies[0].ask({"path": t.module, "source": None, "tests": list(t.tests), "timeout": 900})
-            status, seconds = str(answer["status"]), float(answer["seconds"])  # type: ignore[arg-type]
-            out = str(answer["output"])
-        else:
-            status, seconds, out = copies[0].pytest(t.tests, timeout=900)
-        print(f"  {status:7} {seconds:5.1f}s {t.module}")
-        if status != "passed":
-            sys.exit(f"the tests of {t.module} fail unmutated:\n{out[-4000:]}")
-        timeouts[t.module] = max(30.0, 3 * seconds + 20)
-    return timeouts
+    queue: Queue[tuple[str, ...]] = Queue()
+    module_of = {t.tests: t.module for t in reversed(targets)}  # a module the fork server can read back
+    for files in module_of:
+        queue.put(files)
+    seconds: dict[tuple[str, ...], float] = {}
+    failures: list[str] = []
+
+    def run(copy: Copy) -> None:
+        while True:
+            try:
+                files = queue.get_nowait()
+            except Empty:
+                return
+            if fork:
+                request = {"path": module_of[files], "source": None, "tests": list(files), "timeout": 900}
+                answer = copy.ask(request)
+                status, took, out = str(answer["status"]), float(answer["seconds"]), str(answer["output"])  # type: ignore[arg-type]
+            else:
+                status, took, out = copy.pytest(files, timeout=900)
+            print(f"  {status:7} {took:5.1f}s {' '.join(Path(f).name for f in files)}", flush=True)
+            seconds[files] = took
+            if status != "passed":
+                failures.append(f"{' '.join(files)} fail unmutated:\n{out[-4000:]}")
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in copies]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if failures:
+        sys.exit("\n".join(failures))
+    return {t.module: max(30.0, 3 * seconds[t.tests] + 20) for t in targets}
 
 
 def plant(args: argparse.Namespace, workdir: Path) -> None:
