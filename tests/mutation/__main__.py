@@ -28,14 +28,18 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from queue import Empty, Queue
+from typing import TypeVar
 
 from tests.mutation.equivalent import EQUIVALENT
 from tests.mutation.operators import Mutant, mutants_of
 from tests.mutation.report import Outcome, report
 from tests.mutation.targets import TARGETS, Target
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 IGNORED = shutil.ignore_patterns(
@@ -181,33 +185,44 @@ def stale_equivalents(targets: list[Target], jobs: list[tuple[Target, Mutant]]) 
     return sorted(n for n in EQUIVALENT if n.startswith(prefixes) and n not in names)
 
 
-def work(copies: list[Copy], jobs: list[tuple[Target, Mutant]], timeouts: dict[str, float]) -> list[Outcome]:
-    queue: Queue[tuple[int, Target, Mutant]] = Queue()
-    for i, (t, m) in enumerate(jobs):
-        queue.put((i, t, m))
-    results: list[Outcome | None] = [None] * len(jobs)
-    lock = threading.Lock()
-    done = Counter[str]()
+def on_copies(copies: list[Copy], items: list[T], handle: Callable[[Copy, T], None]) -> None:
+    """Hand the items out to the copies (one thread each, the next item to whichever is free) until none
+    is left."""
+    queue: Queue[T] = Queue()
+    for item in items:
+        queue.put(item)
 
     def worker(copy: Copy) -> None:
         while True:
             try:
-                i, t, m = queue.get_nowait()
+                item = queue.get_nowait()
             except Empty:
                 return
-            outcome = copy.run_mutant(m, t.tests, timeouts[t.module])
-            results[i] = outcome
-            with lock:
-                done[outcome.status] += 1
-                n = sum(done.values())
-                mark = "" if outcome.status in ("killed",) else f"  <-- {outcome.status.upper()}"
-                print(f"[{n}/{len(jobs)}] {outcome.seconds:5.1f}s {m.path} {m.description}{mark}", flush=True)
+            handle(copy, item)
 
     threads = [threading.Thread(target=worker, args=(c,)) for c in copies]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
+
+
+def work(copies: list[Copy], jobs: list[tuple[Target, Mutant]], timeouts: dict[str, float]) -> list[Outcome]:
+    results: list[Outcome | None] = [None] * len(jobs)
+    lock = threading.Lock()
+    done = Counter[str]()
+
+    def run(copy: Copy, job: tuple[int, tuple[Target, Mutant]]) -> None:
+        i, (t, m) = job
+        outcome = copy.run_mutant(m, t.tests, timeouts[t.module])
+        results[i] = outcome
+        with lock:
+            done[outcome.status] += 1
+            n = sum(done.values())
+            mark = "" if outcome.status in ("killed",) else f"  <-- {outcome.status.upper()}"
+            print(f"[{n}/{len(jobs)}] {outcome.seconds:5.1f}s {m.path} {m.description}{mark}", flush=True)
+
+    on_copies(copies, list(enumerate(jobs)), run)
     return [r for r in results if r is not None]
 
 
@@ -222,35 +237,23 @@ def baseline(copies: list[Copy], targets: list[Target], fork: bool) -> dict[str,
     if fork:
         for copy in copies:
             copy.start(tests, modules)
-    queue: Queue[tuple[str, ...]] = Queue()
     module_of = {t.tests: t.module for t in reversed(targets)}  # a module the fork server can read back
-    for files in module_of:
-        queue.put(files)
     seconds: dict[tuple[str, ...], float] = {}
     failures: list[str] = []
 
-    def run(copy: Copy) -> None:
-        while True:
-            try:
-                files = queue.get_nowait()
-            except Empty:
-                return
-            if fork:
-                request = {"path": module_of[files], "source": None, "tests": list(files), "timeout": 900}
-                answer = copy.ask(request)
-                status, took, out = str(answer["status"]), float(answer["seconds"]), str(answer["output"])  # type: ignore[arg-type]
-            else:
-                status, took, out = copy.pytest(files, timeout=900)
-            print(f"  {status:7} {took:5.1f}s {' '.join(Path(f).name for f in files)}", flush=True)
-            seconds[files] = took
-            if status != "passed":
-                failures.append(f"{' '.join(files)} fail unmutated:\n{out[-4000:]}")
+    def run(copy: Copy, files: tuple[str, ...]) -> None:
+        if fork:
+            request = {"path": module_of[files], "source": None, "tests": list(files), "timeout": 900}
+            answer = copy.ask(request)
+            status, took, out = str(answer["status"]), float(answer["seconds"]), str(answer["output"])  # type: ignore[arg-type]
+        else:
+            status, took, out = copy.pytest(files, timeout=900)
+        print(f"  {status:7} {took:5.1f}s {' '.join(Path(f).name for f in files)}", flush=True)
+        seconds[files] = took
+        if status != "passed":
+            failures.append(f"{' '.join(files)} fail unmutated:\n{out[-4000:]}")
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in copies]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    on_copies(copies, list(module_of), run)
     if failures:
         sys.exit("\n".join(failures))
     return {t.module: max(30.0, 3 * seconds[t.tests] + 20) for t in targets}
