@@ -1,6 +1,7 @@
 """Shared fixtures: a seeded local account (seeded once per session, copied per test)."""
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,17 @@ def local_home(seeded_template: Path, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     shutil.copytree(seeded_template, home)
     return home
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the job tests' account (tests/integration/test_job_support.py); every process
+    group of its jobs is killed afterwards. A test file may define its own `home` instead."""
+    from tests.integration.test_job_support import new_home, reap_jobs
+
+    home = new_home(tmp_path)
+    yield home
+    reap_jobs(home)
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tests.hardening.test_spec_output import sleepy_job
 from tests.integration.test_job_support import (
     eventually,
@@ -30,9 +28,7 @@ from tests.integration.test_job_support import (
     job_files,
     job_id,
     kill_leftovers,
-    new_home,
     output_dir,
-    reap_jobs,
     wait_rows_done,
 )
 
@@ -41,13 +37,6 @@ from snowbatch.backends.local.processes import proc_stat
 from snowbatch.core.records import JobInfo
 
 CANCEL_WITHIN = 30.0  # seconds; cancel waits a bounded time for the lock, then the 5 s grace period
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 def lock_is_held(lock_file: Path) -> bool:

@@ -18,7 +18,6 @@ import json
 import os
 import resource
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,8 +27,6 @@ from tests.integration.test_job_support import (
     call,
     call_error,
     job_files,
-    new_home,
-    reap_jobs,
     submit_via_tools,
     wait_rows_done,
     wait_terminal,
@@ -40,13 +37,6 @@ from snowbatch.server import build_server
 from snowbatch.settings import Settings
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 def local(home: Path) -> Client:

@@ -20,11 +20,9 @@ import fcntl
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tests.hardening.test_spec_output import sleepy_job
 from tests.integration.test_job_support import (
     eventually,
@@ -32,9 +30,7 @@ from tests.integration.test_job_support import (
     job_files,
     job_id,
     kill_leftovers,
-    new_home,
     output_dir,
-    reap_jobs,
     wait_rows_done,
     wait_terminal,
 )
@@ -43,13 +39,6 @@ from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.core.records import JobInfo
 
 GONE_WITHIN = 5.0  # seconds for a stopped job's processes to be gone (a held worker would wait 120 s)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 def held_job(backend: LocalBackend, never: Path, *, first_batch_fails: bool = False) -> JobInfo:

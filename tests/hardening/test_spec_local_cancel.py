@@ -14,26 +14,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.integration.test_job_restart import fake_job
-from tests.integration.test_job_support import job_id, new_home, reap_jobs
+from tests.integration.test_job_support import job_id
 
 from snowbatch.backends.local import jobs as local_jobs
 from snowbatch.backends.local.backend import LocalBackend
 from snowbatch.backends.local.jobstate import JobFiles
 from snowbatch.backends.local.processes import boot_id, group_alive, process_start_time
 from snowbatch.core.errors import BackendFailure, InvalidRequest
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 def running_job(home: Path, name: str) -> tuple[subprocess.Popen[bytes], Path]:

@@ -52,13 +52,6 @@ pytestmark = pytest.mark.anyio
 PAD_COLUMNS = 3000  # a part this wide takes ~0.15 s to write
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
-
-
 def sleepy_job(
     rows: list[dict[str, Any]], *, batch_rows: int, workers: int, folder: str = "spec"
 ) -> BatchJobSpec:

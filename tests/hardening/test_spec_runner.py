@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.hardening.test_spec_output import row, sleepy_job
-from tests.integration.test_job_support import job_files, new_home, reap_jobs, wait_terminal
+from tests.integration.test_job_support import job_files, wait_terminal
 
 from snowbatch.backends.local import runner
 from snowbatch.backends.local.backend import LocalBackend
@@ -148,19 +148,13 @@ def test_progress_counts_the_rows_whose_parts_are_in_place(
     assert all(done <= in_place for done, in_place in seen.values())
 
 
-def test_a_pooled_job_counts_exactly_its_rows_and_when_it_ran(tmp_path: Path) -> None:
-    home = new_home(tmp_path)
-    try:
-        backend = LocalBackend(home)
-        job = backend.submit_job(sleepy_job([row(i) for i in range(8)], batch_rows=2, workers=2))
-        done = wait_terminal(backend, job)
-        state = job_files(home, job).read_state()
-        assert (
-            done.status == "DONE" and state["rows_done"] == 8 and state["message"].startswith("8 rows scored")
-        )
-        assert done.started_on and done.completed_on and done.started_on <= done.completed_on
-    finally:
-        reap_jobs(home)
+def test_a_pooled_job_counts_exactly_its_rows_and_when_it_ran(home: Path) -> None:
+    backend = LocalBackend(home)
+    job = backend.submit_job(sleepy_job([row(i) for i in range(8)], batch_rows=2, workers=2))
+    done = wait_terminal(backend, job)
+    state = job_files(home, job).read_state()
+    assert done.status == "DONE" and state["rows_done"] == 8 and state["message"].startswith("8 rows scored")
+    assert done.started_on and done.completed_on and done.started_on <= done.completed_on
 
 
 # --- a job that fails --------------------------------------------------------------------------------------

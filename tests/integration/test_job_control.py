@@ -58,13 +58,6 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
-
-
-@pytest.fixture
 def backend(home: Path) -> LocalBackend:
     return LocalBackend(home)
 

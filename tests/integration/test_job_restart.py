@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,7 @@ from tests.integration.test_job_support import (
     job_files,
     job_id,
     job_spec,
-    new_home,
     output_dir,
-    reap_jobs,
     wait_rows_done,
     wait_terminal,
 )
@@ -41,13 +38,6 @@ pytestmark = [pytest.mark.anyio]
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 def fresh_client(home: Path) -> Client:

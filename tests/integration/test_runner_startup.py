@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +29,10 @@ from tests.integration.test_job_support import (
     group_members,
     job_files,
     job_spec,
-    new_home,
     output_dir,
-    reap_jobs,
     rows,
     wait_terminal,
 )
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 def test_a_submission_failing_after_its_runner_started_leaves_no_process_and_no_folder(

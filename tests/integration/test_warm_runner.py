@@ -34,21 +34,12 @@ from tests.integration.test_job_support import (
     job_files,
     job_id,
     job_spec,
-    new_home,
     output_dir,
-    reap_jobs,
     wait_rows_done,
     wait_terminal,
 )
 
 pytestmark = pytest.mark.skipif(not warm.enabled({}), reason="the warm runner is Linux-only")
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    home = new_home(tmp_path)
-    yield home
-    reap_jobs(home)
 
 
 @pytest.fixture
